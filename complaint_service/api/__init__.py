@@ -1,0 +1,1 @@
+"""The Open311 HTTP face of the service (FastAPI)."""

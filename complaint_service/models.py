@@ -1,0 +1,143 @@
+"""Database tables of the 311 service (SQLAlchemy 1.4, 2.0-style declarative)."""
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+Base = declarative_base()
+
+
+class Complaint(Base):
+    """One service request (complaint) as a citizen filed it and the city routed it."""
+
+    __tablename__ = "complaints"
+
+    id = Column(Integer, primary_key=True)
+    tracking_number = Column(String(20), nullable=False, unique=True)
+    service_code = Column(String(64), nullable=False, index=True)
+    group_key = Column(String(64), nullable=False)
+    department = Column(String(64), nullable=False, index=True)
+    zone = Column(Integer, nullable=True, index=True)
+    ward = Column(Integer, nullable=True)
+    locality = Column(String(200), nullable=True)
+    agency_responsible = Column(String(200), nullable=False)
+    service_notice = Column(Text, nullable=True)
+    description = Column(Text, nullable=True)
+    address = Column(String(500), nullable=True)
+    address_id = Column(String(100), nullable=True)
+    zipcode = Column(String(10), nullable=True)
+    lat = Column(Float, nullable=True)
+    long = Column(Float, nullable=True)
+    media_url = Column(String(1000), nullable=True)
+    attributes_json = Column(Text, nullable=False, default="{}")
+    language = Column(String(10), nullable=False, default="en")
+    channel = Column(String(40), nullable=True)
+    # Personal data: never returned by public reads, never logged in clear.
+    phone = Column(String(20), nullable=True, index=True)
+    account_id = Column(String(100), nullable=True, index=True)
+    first_name = Column(String(100), nullable=True)
+    last_name = Column(String(100), nullable=True)
+    email = Column(String(200), nullable=True)
+    device_id = Column(String(100), nullable=True)
+
+    status = Column(String(20), nullable=False, index=True)
+    status_notes = Column(Text, nullable=True)
+    escalation_level = Column(Integer, nullable=False, default=0)
+    rating = Column(Integer, nullable=True)
+    rating_comment = Column(Text, nullable=True)
+    requested_at = Column(DateTime, nullable=False, index=True)
+    updated_at = Column(DateTime, nullable=False, index=True)
+    expected_at = Column(DateTime, nullable=False, index=True)
+    resolved_at = Column(DateTime, nullable=True)
+
+    audit_entries = relationship("AuditEntry", back_populates="complaint", order_by="AuditEntry.id")
+    supporters = relationship("Supporter", back_populates="complaint")
+
+
+class AuditEntry(Base):
+    """One change of a complaint: who changed what from which status to which, when, and why."""
+
+    __tablename__ = "audit_entries"
+
+    id = Column(Integer, primary_key=True)
+    update_id = Column(String(100), nullable=False, unique=True)
+    complaint_id = Column(Integer, ForeignKey("complaints.id"), nullable=False, index=True)
+    event = Column(String(30), nullable=False)
+    old_status = Column(String(20), nullable=True)
+    new_status = Column(String(20), nullable=False)
+    actor = Column(String(100), nullable=False)
+    note = Column(Text, nullable=True)
+    media_url = Column(String(1000), nullable=True)
+    fingerprint = Column(String(64), nullable=True)
+    created_at = Column(DateTime, nullable=False, index=True)
+
+    complaint = relationship("Complaint", back_populates="audit_entries")
+
+
+class Supporter(Base):
+    """A citizen who added their name ("+1") to an existing complaint."""
+
+    __tablename__ = "supporters"
+    __table_args__ = (UniqueConstraint("complaint_id", "citizen", name="uq_supporter_once"),)
+
+    id = Column(Integer, primary_key=True)
+    complaint_id = Column(Integer, ForeignKey("complaints.id"), nullable=False)
+    citizen = Column(String(120), nullable=False)
+    phone = Column(String(20), nullable=True)
+    created_at = Column(DateTime, nullable=False)
+
+    complaint = relationship("Complaint", back_populates="supporters")
+
+
+class DailySequence(Base):
+    """The last tracking-number sequence handed out on one Indian calendar day."""
+
+    __tablename__ = "daily_sequences"
+
+    day = Column(String(6), primary_key=True)
+    last_value = Column(Integer, nullable=False)
+
+
+class IdempotencyRecord(Base):
+    """The response a client's Idempotency-Key produced, replayed on a retry."""
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("client_id", "idempotency_key", name="uq_idempotency_client_key"),)
+
+    id = Column(Integer, primary_key=True)
+    client_id = Column(String(64), nullable=False)
+    idempotency_key = Column(String(255), nullable=False)
+    fingerprint = Column(String(64), nullable=False)
+    status_code = Column(Integer, nullable=False)
+    response_body = Column(Text, nullable=False)
+    created_at = Column(DateTime, nullable=False, index=True)
+
+
+class Notification(Base):
+    """An outbox row: a message to a citizen or an officer, written in the same transaction as its cause."""
+
+    __tablename__ = "notifications"
+
+    id = Column(Integer, primary_key=True)
+    dedup_key = Column(String(200), nullable=False, unique=True)
+    complaint_id = Column(Integer, ForeignKey("complaints.id"), nullable=False, index=True)
+    event = Column(String(30), nullable=False)
+    recipient_kind = Column(String(20), nullable=False)
+    recipient = Column(String(200), nullable=False)
+    language = Column(String(10), nullable=False)
+    payload_json = Column(Text, nullable=False)
+    state = Column(String(20), nullable=False, index=True, default="pending")
+    attempts = Column(Integer, nullable=False, default=0)
+    next_attempt_at = Column(DateTime, nullable=False, index=True)
+    last_error = Column(Text, nullable=True)
+    created_at = Column(DateTime, nullable=False)
+    delivered_at = Column(DateTime, nullable=True)

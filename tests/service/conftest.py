@@ -1,0 +1,138 @@
+"""The 311 service under test: a real server process on loopback, on SQLite and on PostgreSQL."""
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Optional
+
+import pytest
+import requests
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class RunningService:
+    base_url: str
+    api_key: str
+    staff_key: str
+    database_url: str
+    engine: Engine
+    environment: dict
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def create(self, idempotency_key: Optional[str] = None, **fields: object) -> requests.Response:
+        """POST /requests.json form-encoded, as an Open311 client does; a field given as None is left out."""
+        body = {"api_key": self.api_key, "service_code": "GARBAGE_DUMP", "address_string": "Rajwada, Indore"}
+        body.update(fields)
+        body = {name: value for name, value in body.items() if value is not None}
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        return requests.post(self.url("/requests.json"), data=body, headers=headers, timeout=30)
+
+    def filed(self, **fields: object) -> str:
+        response = self.create(**fields)
+        assert response.status_code == 200, response.text
+        return response.json()[0]["service_request_id"]
+
+    def get(self, path: str, **params: object) -> requests.Response:
+        return requests.get(self.url(path), params=params, timeout=30)
+
+    def staff_update(self, tracking: str, status: str, update_id: Optional[str] = None, **fields: object) -> requests.Response:
+        body = {
+            "api_key": self.staff_key,
+            "service_request_id": tracking,
+            "update_id": update_id or secrets.token_hex(8),
+            "status": status,
+            "updated_datetime": "2026-11-28T10:00:00+05:30",
+            "description": f"set to {status}",
+        }
+        body.update(fields)
+        return requests.post(self.url("/servicerequestupdates.json"), data=body, timeout=30)
+
+    def cli(self, *arguments: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "complaint_service", *arguments],
+            cwd=PROJECT_ROOT, env=self.environment, capture_output=True, text=True, timeout=120,
+        )
+
+    def scalar(self, sql: str, **params: object) -> object:
+        with self.engine.connect() as connection:
+            return connection.execute(text(sql), params).scalar()
+
+
+def _start(database_url: str, tmp_dir: Path) -> Iterator[RunningService]:
+    port = free_port()
+    environment = dict(os.environ)
+    environment.update(
+        OPEN311_API_KEY="client-" + secrets.token_hex(16),
+        SERVICE311_STAFF_KEY="staff-" + secrets.token_hex(16),
+        SERVICE311_DATABASE_URL=database_url,
+        SERVICE311_HOST="127.0.0.1",
+        SERVICE311_PORT=str(port),
+        PYTHONPATH=str(PROJECT_ROOT),
+    )
+    log_path = tmp_dir / f"service-{port}.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "complaint_service", "serve"], cwd=PROJECT_ROOT, env=environment,
+            stdout=log, stderr=subprocess.STDOUT,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if requests.get(base_url + "/discovery.json", timeout=2).status_code == 200:
+                break
+        except requests.ConnectionError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("311 service did not start:\n" + log_path.read_text())
+        time.sleep(0.2)
+    engine = create_engine(database_url, future=True)
+    try:
+        yield RunningService(base_url, environment["OPEN311_API_KEY"], environment["SERVICE311_STAFF_KEY"],
+                             database_url, engine, environment)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        engine.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def service(request, tmp_path_factory) -> Iterator[RunningService]:
+    tmp_dir = tmp_path_factory.mktemp(request.param)
+    if request.param == "sqlite":
+        yield from _start(f"sqlite:///{tmp_dir / 'service311.sqlite3'}", tmp_dir)
+        return
+    schema = f"service311_test_{os.getpid()}"
+    admin = create_engine(POSTGRES_URL, future=True)
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield from _start(f"{POSTGRES_URL}?options=-csearch_path%3D{schema}", tmp_dir)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        admin.dispose()
