@@ -8,11 +8,18 @@ STAMP   := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -
 SECRETS := var/secrets.env
 # Local keys from var/secrets.env, unless the environment already sets them.
 WITH_ENV := set -a && . ./$(SECRETS) && set +a &&
+# No telemetry or crash reports: these machines reach only package registries, and citizens' data stays here.
+export RASA_TELEMETRY_ENABLED := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup run serve-311 worker-311 serve test test-service lock clean
+MODEL      := models/current.tar.gz
+MODEL_DEPS := config.yml domain.yml $(shell find data nlu_components -name '*.yml' -o -name '*.py' 2>/dev/null) city/gazetteer.yml
+RASA       := $(VENV)/bin/rasa
+
+.PHONY: help setup train run serve-311 worker-311 serve test test-service test-assistant validate evaluate-nlu lock clean
 
 help:
-	@echo "make run         set up, start the 311 service (the assistant joins in a later step)"
+	@echo "make run         set up, train if needed, start the services and chat with the assistant"
 	@echo "make test        set up and run every test"
 	@echo "make serve-311   the 311 service alone, foreground"
 	@echo "make serve       every service, foreground"
@@ -31,7 +38,13 @@ $(STAMP): requirements.txt scripts/find-python310.sh
 $(SECRETS):
 	scripts/make-local-secrets.sh $(SECRETS)
 
-run: serve
+train: $(MODEL)
+
+$(MODEL): $(STAMP) $(MODEL_DEPS)
+	$(RASA) train --fixed-model-name current --out models
+
+run: setup $(MODEL)
+	$(WITH_ENV) scripts/run-assistant.sh $(PYTHON)
 
 serve-311: setup
 	$(WITH_ENV) $(PYTHON) -m complaint_service serve
@@ -39,11 +52,24 @@ serve-311: setup
 worker-311: setup
 	$(WITH_ENV) $(PYTHON) -m complaint_service worker
 
-serve: setup
+serve: setup $(MODEL)
 	$(WITH_ENV) scripts/serve-all.sh $(PYTHON)
 
-test: setup
+test: setup validate $(MODEL)
 	$(WITH_ENV) $(PYTHON) -m pytest -q tests
+	$(WITH_ENV) $(PYTHON) scripts/evaluate_nlu.py --model $(MODEL) --min-accuracy $(NLU_MIN_ACCURACY)
+	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out var/results
+
+NLU_MIN_ACCURACY ?= 0.90
+
+validate: setup
+	$(RASA) data validate
+
+evaluate-nlu: setup $(MODEL)
+	$(PYTHON) scripts/evaluate_nlu.py --model $(MODEL) --min-accuracy $(NLU_MIN_ACCURACY) --report var/nlu_report.json
+
+test-assistant: setup $(MODEL)
+	$(WITH_ENV) $(PYTHON) -m pytest -q tests/assistant
 
 test-service: setup
 	$(WITH_ENV) $(PYTHON) -m pytest -q tests/service

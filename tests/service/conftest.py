@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Optional
@@ -16,14 +14,9 @@ import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from tests.processes import PROJECT_ROOT, ServerProcess, free_port
+
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
@@ -88,34 +81,15 @@ def _start(database_url: str, tmp_dir: Path) -> Iterator[RunningService]:
         SERVICE311_PORT=str(port),
         PYTHONPATH=str(PROJECT_ROOT),
     )
-    log_path = tmp_dir / f"service-{port}.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "complaint_service", "serve"], cwd=PROJECT_ROOT, env=environment,
-            stdout=log, stderr=subprocess.STDOUT,
-        )
     base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if requests.get(base_url + "/discovery.json", timeout=2).status_code == 200:
-                break
-        except requests.ConnectionError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError("311 service did not start:\n" + log_path.read_text())
-        time.sleep(0.2)
+    server = ServerProcess("service311", [sys.executable, "-m", "complaint_service", "serve"], environment,
+                           base_url + "/discovery.json", tmp_dir, start_timeout=60).start()
     engine = create_engine(database_url, future=True)
     try:
         yield RunningService(base_url, environment["OPEN311_API_KEY"], environment["SERVICE311_STAFF_KEY"],
                              database_url, engine, environment)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        server.stop()
         engine.dispose()
 
 

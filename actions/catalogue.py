@@ -1,0 +1,46 @@
+"""Complaint categories as the 311 service publishes them, and guessing one from a citizen's words."""
+from __future__ import annotations
+
+from typing import Dict, List, Optional
+
+import regex
+
+from nlu_components.indic_text import loose_key
+
+_WORDS = regex.compile(r"[\p{L}\p{M}\p{N}]+")
+
+
+def groups(services: List[dict]) -> Dict[str, str]:
+    """Group key → group name, in catalogue order."""
+    found: Dict[str, str] = {}
+    for service in services:
+        found.setdefault(service["group"], service.get("group_name") or service["group"])
+    return found
+
+
+def in_group(services: List[dict], group: Optional[str]) -> List[dict]:
+    return [service for service in services if service["group"] == group]
+
+
+def by_code(services: List[dict], code: Optional[str]) -> Optional[dict]:
+    return next((service for service in services if service["service_code"] == code), None)
+
+
+def _keys(text: str) -> List[str]:
+    return [loose_key(word) for word in _WORDS.findall(text)]
+
+
+def guess_service(description: str, candidates: List[dict]) -> Optional[str]:
+    """The one candidate whose keywords (any script) the description mentions most; None when unclear."""
+    if len(candidates) == 1:
+        return candidates[0]["service_code"]
+    said = set(_keys(description))
+    scores = []
+    for service in candidates:
+        phrases = [phrase for phrase in service.get("keywords", "").split(",") if phrase.strip()]
+        hits = sum(1 for phrase in phrases if (words := _keys(phrase)) and all(word in said for word in words))
+        scores.append((hits, service["service_code"]))
+    scores.sort(reverse=True)
+    if not scores or scores[0][0] == 0 or (len(scores) > 1 and scores[0][0] == scores[1][0]):
+        return None
+    return scores[0][1]

@@ -1,0 +1,227 @@
+"""The complaint form: what was wrong, which category, where, which ward, and the citizen's yes.
+
+Category comes from the triggering intent (complaint_group) and, within a group with sub-types, from
+the description's words or a button; the description is the citizen's own message, verbatim; the place
+is a locality, free-text address or a location pin; the ward comes from the citizen or the gazetteer.
+"""
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import catalogue, gazetteer
+from actions.explaining_form import ExplainingFormValidation
+from actions.language import language_of
+from actions.open311_client import Open311Error, shared_client
+from nlu_components.indic_text import ascii_digits
+
+UNKNOWN_WARD = "unknown"
+HIGHEST_WARD = 85
+DUPLICATE_WINDOW = timedelta(days=7)
+_DONT_KNOW = re.compile(r"pata\s*n|pta\s*n|malum\s*n|maloom\s*n|don'?t\s*know|dont\s*know|not\s*sure|no\s*idea|"
+                        r"पता\s*नहीं|नहीं\s*पता|मालूम\s*नहीं|नहीं\s*मालूम|unknown", re.IGNORECASE)
+_BARE_NUMBER = re.compile(r"^\D{0,12}?([0-9०-९]{1,3})\D{0,12}$")
+_HAS_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
+
+
+async def services_for(tracker: Tracker) -> List[dict]:
+    return await asyncio.to_thread(shared_client().services, language_of(tracker))
+
+
+def _entity(tracker: Tracker, name: str) -> Optional[str]:
+    values = [entity.get("value") for entity in tracker.latest_message.get("entities") or [] if entity.get("entity") == name]
+    return values[-1] if values else None
+
+
+class ValidateComplaintForm(ExplainingFormValidation):
+    def name(self) -> Text:
+        return "validate_complaint_form"
+
+    async def required_slots(
+        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Text]:
+        wanted = ["description"]
+        if not tracker.get_slot("service_code"):
+            wanted += ["complaint_group", "service_code"]
+        wanted += ["address", "ward", "confirm"]
+        if tracker.get_slot("duplicate_of"):
+            wanted.append("join_duplicate")
+        return wanted
+
+    # --- extraction beyond the domain's mappings -------------------------------------------------
+    async def extract_address(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """A locality named anywhere, or a location pin, settles the place without asking."""
+        if tracker.get_slot("address"):
+            return {}
+        locality = _entity(tracker, "locality") or tracker.get_slot("locality")
+        if locality:
+            return {"address": locality}
+        if tracker.get_slot("latitude") is not None and tracker.get_slot("longitude") is not None:
+            return {"address": "📍"}
+        return {}
+
+    async def extract_ward(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if tracker.get_slot("ward"):
+            return {}
+        known = gazetteer.ward_of(_entity(tracker, "locality") or tracker.get_slot("locality"))
+        if known:
+            return {"ward": str(known)}
+        if tracker.get_slot("requested_slot") != "ward":
+            return {}
+        text = tracker.latest_message.get("text") or ""
+        if _DONT_KNOW.search(text) or (tracker.latest_message.get("intent") or {}).get("name") == "deny":
+            return {"ward": UNKNOWN_WARD}
+        bare = _BARE_NUMBER.match(text.strip())
+        return {"ward": ascii_digits(bare.group(1))} if bare else {}
+
+    # --- validation --------------------------------------------------------------------------------
+    async def validate_description(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   domain: DomainDict) -> Dict[Text, Any]:
+        text = str(value or "").strip()
+        if len(text) < 3 or not _HAS_LETTER.search(text) or text.startswith("/"):
+            return self.reject("description", dispatcher, tracker)
+        return self.accept("description", text[:4000], **await self._settled_category(tracker, text))
+
+    async def validate_complaint_group(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                       domain: DomainDict) -> Dict[Text, Any]:
+        services = await services_for(tracker)
+        if value not in catalogue.groups(services):
+            return {"complaint_group": None}
+        guessed = catalogue.guess_service(tracker.get_slot("description") or "", catalogue.in_group(services, value))
+        return {"complaint_group": value, **self._service_slots(services, guessed)}
+
+    async def validate_service_code(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> Dict[Text, Any]:
+        services = await services_for(tracker)
+        service = catalogue.by_code(services, value)
+        if service is None:
+            return {"service_code": None}
+        return {"complaint_group": service["group"], **self._service_slots(services, value)}
+
+    async def validate_address(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: DomainDict) -> Dict[Text, Any]:
+        text = str(value or "").strip()
+        if text == "📍" or (len(text) >= 3 and _HAS_LETTER.search(text) and not text.startswith("/")):
+            return self.accept("address", text[:500])
+        return self.reject("address", dispatcher, tracker)
+
+    async def validate_ward(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                            domain: DomainDict) -> Dict[Text, Any]:
+        text = ascii_digits(str(value or "").strip())
+        if text == UNKNOWN_WARD:
+            return self.accept("ward", UNKNOWN_WARD, ward_display="?")
+        if text.isdigit() and 1 <= int(text) <= HIGHEST_WARD:
+            return self.accept("ward", str(int(text)), ward_display=str(int(text)))
+        return self.reject("ward", dispatcher, tracker)
+
+    async def validate_confirm(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: DomainDict) -> Dict[Text, Any]:
+        corrections = self._corrections(tracker)
+        if value is True and not corrections:
+            return {"confirm": True, **await self._duplicate_slots(tracker)}
+        if not corrections:
+            dispatcher.utter_message(response="utter_ask_correction")
+        return {"confirm": None, **corrections}
+
+    async def validate_join_duplicate(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                      domain: DomainDict) -> Dict[Text, Any]:
+        return {"join_duplicate": bool(value)}
+
+    # --- helpers -----------------------------------------------------------------------------------
+    async def _settled_category(self, tracker: Tracker, description: str) -> Dict[Text, Any]:
+        if tracker.get_slot("service_code"):
+            return {}
+        group = tracker.get_slot("complaint_group")
+        try:
+            services = await services_for(tracker)
+        except Open311Error:
+            return {}
+        candidates = catalogue.in_group(services, group) if group else services
+        return self._service_slots(services, catalogue.guess_service(description, candidates))
+
+    @staticmethod
+    def _service_slots(services: List[dict], code: Optional[str]) -> Dict[Text, Any]:
+        service = catalogue.by_code(services, code)
+        if service is None:
+            return {}
+        return {"service_code": code, "service_name": service["service_name"], "complaint_group": service["group"]}
+
+    @staticmethod
+    def _corrections(tracker: Tracker) -> Dict[Text, Any]:
+        """Free-text corrections at the summary, e.g. "nahi, ward 14 hai" or a new locality."""
+        found: Dict[Text, Any] = {}
+        ward = _entity(tracker, "ward")
+        if ward and ward != tracker.get_slot("ward"):
+            found.update(ward=ward, ward_display=ward)
+        locality = _entity(tracker, "locality")
+        if locality and locality != tracker.get_slot("address"):
+            found.update(address=locality, locality=locality)
+        return found
+
+    async def _duplicate_slots(self, tracker: Tracker) -> Dict[Text, Any]:
+        """An open complaint of the same kind nearby in the last week: offer to join it."""
+        since = (datetime.now(timezone.utc) - DUPLICATE_WINDOW).isoformat()
+        try:
+            nearby = await asyncio.to_thread(
+                shared_client().open_nearby, tracker.get_slot("service_code"), language_of(tracker), since,
+                tracker.get_slot("locality"), tracker.get_slot("latitude"), tracker.get_slot("longitude"),
+            )
+        except Open311Error:
+            return {}
+        if not nearby:
+            return {}
+        return {"duplicate_of": nearby[0]["service_request_id"], "duplicate_service_name": nearby[0]["service_name"]}
+
+
+class AskComplaintGroup(Action):
+    """Buttons of the complaint groups, in the citizen's language."""
+
+    def name(self) -> Text:
+        return "action_ask_complaint_group"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        groups = catalogue.groups(await services_for(tracker))
+        buttons = [{"title": name, "payload": f'/inform{{"complaint_group":"{key}"}}'} for key, name in groups.items()]
+        dispatcher.utter_message(response="utter_ask_service_code", buttons=buttons)
+        return []
+
+
+class AskServiceCode(Action):
+    """Buttons of the sub-types of the chosen group."""
+
+    def name(self) -> Text:
+        return "action_ask_service_code"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        services = catalogue.in_group(await services_for(tracker), tracker.get_slot("complaint_group"))
+        buttons = [{"title": s["service_name"], "payload": f'/inform{{"service_code":"{s["service_code"]}"}}'} for s in services]
+        dispatcher.utter_message(response="utter_ask_service_code", buttons=buttons)
+        return []
+
+
+class AskConfirm(Action):
+    """The summary, with the category named in the citizen's current language."""
+
+    def name(self) -> Text:
+        return "action_ask_confirm"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        events: List[EventType] = []
+        try:
+            service = catalogue.by_code(await services_for(tracker), tracker.get_slot("service_code"))
+        except Open311Error:
+            service = None
+        if service:
+            events.append(SlotSet("service_name", service["service_name"]))
+        ward = tracker.get_slot("ward")
+        events.append(SlotSet("ward_display", "?" if ward in (None, UNKNOWN_WARD) else ward))
+        dispatcher.utter_message(response="utter_ask_confirm", service_name=service["service_name"] if service else
+                                 tracker.get_slot("service_name"), ward_display=events[-1]["value"])
+        return events

@@ -1,0 +1,138 @@
+"""Filing the confirmed complaint (or joining the nearby one), and telling the citizen its number."""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from datetime import datetime
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.complaint_form import UNKNOWN_WARD
+from actions.language import language_of
+from actions.open311_client import Citizen, RequestRejected, ServiceUnavailable, shared_client
+from actions.pending_complaints import PendingStore
+
+log = logging.getLogger(__name__)
+
+FORM_SLOTS = ("description", "complaint_group", "service_code", "service_name", "address", "locality", "ward",
+              "ward_display", "confirm", "join_duplicate", "duplicate_of", "duplicate_service_name", "latitude",
+              "longitude", "failed_answers")
+
+_pending_store: PendingStore | None = None
+
+
+def pending_store() -> PendingStore:
+    global _pending_store
+    if _pending_store is None:
+        _pending_store = PendingStore()
+    return _pending_store
+
+
+def idempotency_key(tracker: Tracker) -> str:
+    """One key per conversation and confirming message: a redelivered "yes" or a retried action files once."""
+    message_id = tracker.latest_message.get("message_id") or ""
+    return hashlib.sha256(f"{tracker.sender_id}|{message_id}".encode("utf-8")).hexdigest()
+
+
+def complaint_fields(tracker: Tracker) -> Dict[str, Any]:
+    """The Open311 create parameters for the complaint the form collected."""
+    ward = tracker.get_slot("ward")
+    latitude, longitude = tracker.get_slot("latitude"), tracker.get_slot("longitude")
+    address = tracker.get_slot("address")
+    return {
+        "service_code": tracker.get_slot("service_code"),
+        "description": tracker.get_slot("description"),
+        "address_string": None if address == "📍" else address,
+        "locality": tracker.get_slot("locality"),
+        "ward": None if ward in (None, UNKNOWN_WARD) else ward,
+        "lat": latitude,
+        "long": longitude,
+        "language": language_of(tracker),
+        "channel": tracker.get_latest_input_channel() or "chat",
+        **Citizen.from_sender(tracker.sender_id).as_parameters(),
+    }
+
+
+def resolution_time(expected_iso: str | None) -> str:
+    """'29 Nov 2026, 07:44' from the service's ISO datetime (already in Indian time)."""
+    if not expected_iso:
+        return "-"
+    return datetime.fromisoformat(expected_iso).strftime("%d %b %Y, %H:%M")
+
+
+def reset_form() -> List[EventType]:
+    return [SlotSet(slot, None) for slot in FORM_SLOTS]
+
+
+class FileComplaint(Action):
+    def name(self) -> Text:
+        return "action_file_complaint"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        if tracker.get_slot("confirm") is not True:
+            return reset_form()
+        if tracker.get_slot("join_duplicate") and tracker.get_slot("duplicate_of"):
+            return await self._join(dispatcher, tracker)
+        fields, key = complaint_fields(tracker), idempotency_key(tracker)
+        try:
+            filed = await asyncio.to_thread(shared_client().file, fields, key)
+        except ServiceUnavailable:
+            await asyncio.to_thread(pending_store().keep, key, tracker.sender_id, language_of(tracker), fields)
+            dispatcher.utter_message(response="utter_complaint_kept")
+            return reset_form()
+        except RequestRejected as error:
+            log.warning("311 service refused a complaint: %s", error.descriptions)
+            dispatcher.utter_message(response="utter_service_error")
+            return reset_form()
+        tracking = filed["service_request_id"]
+        expected = resolution_time(filed.get("expected_datetime"))
+        dispatcher.utter_message(response="utter_complaint_filed", tracking_number=tracking,
+                                 agency_responsible=filed.get("agency_responsible"), expected_resolution=expected)
+        return reset_form() + [
+            SlotSet("tracking_number", tracking),
+            SlotSet("agency_responsible", filed.get("agency_responsible")),
+            SlotSet("expected_resolution", expected),
+        ]
+
+    async def _join(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        existing = tracker.get_slot("duplicate_of")
+        try:
+            await asyncio.to_thread(shared_client().citizen_action, existing, "supporters",
+                                    Citizen.from_sender(tracker.sender_id))
+        except (ServiceUnavailable, RequestRejected):
+            dispatcher.utter_message(response="utter_service_error")
+            return reset_form()
+        dispatcher.utter_message(response="utter_supported_duplicate", duplicate_of=existing)
+        return reset_form()
+
+
+class ResetComplaint(Action):
+    """The citizen stopped the form: forget what it had collected."""
+
+    def name(self) -> Text:
+        return "action_reset_complaint"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        return reset_form()
+
+
+class DeliverPending(Action):
+    """Triggered by the pending-complaints worker once a kept complaint has its number."""
+
+    def name(self) -> Text:
+        return "action_deliver_pending"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        entities: Dict[str, Any] = {e["entity"]: e["value"] for e in tracker.latest_message.get("entities") or []}
+        tracking = entities.get("tracking_number")
+        if not tracking:
+            return []
+        expected = resolution_time(entities.get("expected_resolution"))
+        dispatcher.utter_message(response="utter_pending_filed", tracking_number=tracking,
+                                 agency_responsible=entities.get("agency_responsible"), expected_resolution=expected)
+        return [SlotSet("tracking_number", tracking)]

@@ -1,0 +1,116 @@
+"""The whole assistant on loopback: the 311 service, the action server and the Rasa server with the model."""
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, List, Optional
+
+import pytest
+import requests
+
+from tests.processes import PROJECT_ROOT, ServerProcess, free_port
+
+MODEL = PROJECT_ROOT / "models" / "current.tar.gz"
+RASA = str(Path(sys.executable).parent / "rasa")
+
+
+@dataclass
+class Reply:
+    texts: List[str]
+    buttons: List[dict]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.texts)
+
+
+@dataclass
+class Assistant:
+    rasa_url: str
+    service_url: str
+    api_key: str
+    staff_key: str
+    token: str
+    environment: dict
+    servers: dict
+
+    def say(self, sender: str, message: str) -> Reply:
+        response = requests.post(f"{self.rasa_url}/webhooks/rest/webhook",
+                                 json={"sender": sender, "message": message}, timeout=60)
+        assert response.status_code == 200, response.text
+        messages = response.json()
+        return Reply([m["text"] for m in messages if m.get("text")],
+                     [button for m in messages for button in m.get("buttons", [])])
+
+    def tracker(self, sender: str) -> dict:
+        response = requests.get(f"{self.rasa_url}/conversations/{sender}/tracker", params={"token": self.token}, timeout=30)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def slot(self, sender: str, name: str) -> object:
+        return self.tracker(sender)["slots"].get(name)
+
+    def complaint(self, tracking_number: str) -> dict:
+        response = requests.get(f"{self.service_url}/requests/{tracking_number}.json", timeout=30)
+        assert response.status_code == 200, response.text
+        return response.json()[0]
+
+    def file_through_the_form(self, sender: str, first_message: str, answers: dict, max_turns: int = 10) -> Reply:
+        """Say the first message, then answer whatever the form asks from `answers` (by slot), until it stops."""
+        reply = self.say(sender, first_message)
+        for _ in range(max_turns):
+            asked = self.slot(sender, "requested_slot")
+            if self.tracker(sender).get("active_loop", {}).get("name") != "complaint_form" or asked is None:
+                return reply
+            if asked in ("service_code", "complaint_group") and asked not in answers:
+                reply = self.say(sender, reply.buttons[0]["payload"])
+                continue
+            reply = self.say(sender, answers[asked])
+        raise AssertionError(f"the form did not finish in {max_turns} turns; last reply: {reply.text}")
+
+
+def tracking_number_in(text: str) -> Optional[str]:
+    import re
+
+    match = re.search(r"IMC-\d{6}-\d{5}", text)
+    return match.group(0) if match else None
+
+
+@pytest.fixture(scope="session")
+def assistant(tmp_path_factory) -> Iterator[Assistant]:
+    assert MODEL.exists(), "train first: make train"
+    logs = tmp_path_factory.mktemp("assistant")
+    service_port, actions_port, rasa_port = free_port(), free_port(), free_port()
+    token = secrets.token_hex(16)
+    environment = dict(os.environ)
+    environment.update(
+        OPEN311_API_KEY="client-" + secrets.token_hex(16), SERVICE311_STAFF_KEY="staff-" + secrets.token_hex(16),
+        SERVICE311_DATABASE_URL=f"sqlite:///{logs / 'service311.sqlite3'}", SERVICE311_PORT=str(service_port),
+        SERVICE311_HOST="127.0.0.1", OPEN311_URL=f"http://127.0.0.1:{service_port}",
+        ACTIONS_DATABASE_URL=f"sqlite:///{logs / 'pending.sqlite3'}", RASA_URL=f"http://127.0.0.1:{rasa_port}",
+        RASA_API_TOKEN=token, RASA_TELEMETRY_ENABLED="false", PYTHONPATH=str(PROJECT_ROOT),
+        OPEN311_ATTEMPTS="2",
+    )
+    endpoints = logs / "endpoints.yml"
+    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
+    servers = {
+        "service": ServerProcess("service311", [sys.executable, "-m", "complaint_service", "serve"], environment,
+                                 f"http://127.0.0.1:{service_port}/discovery.json", logs, 60),
+        "actions": ServerProcess("actions", [RASA, "run", "actions", "--port", str(actions_port), "--actions", "actions"],
+                                 environment, f"http://127.0.0.1:{actions_port}/health", logs, 120),
+        "rasa": ServerProcess("rasa", [RASA, "run", "--enable-api", "--auth-token", token, "--model", str(MODEL),
+                                       "--endpoints", str(endpoints), "--credentials", "credentials.yml",
+                                       "--interface", "127.0.0.1", "--port", str(rasa_port)],
+                              environment, f"http://127.0.0.1:{rasa_port}/", logs, 240),
+    }
+    try:
+        for server in servers.values():
+            server.start()
+        yield Assistant(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{service_port}",
+                        environment["OPEN311_API_KEY"], environment["SERVICE311_STAFF_KEY"], token, environment, servers)
+    finally:
+        for server in reversed(list(servers.values())):
+            server.stop()

@@ -1,0 +1,105 @@
+"""Checks for NLU trainers beyond `rasa data validate`: balance, overlaps, languages, gazetteer, replies."""
+from collections import Counter, defaultdict
+
+import pytest
+import yaml
+
+from nlu_components.civic_entity_extractor import CivicEntityExtractor, DEFAULT_GAZETTEER, load_place_keys
+from nlu_components.indic_text import loose_key
+from tests.assistant.training_data import PROJECT_ROOT, held_out_examples, training_examples
+
+COMPLAINT_INTENTS = ["report_garbage", "report_dead_animal", "report_public_toilet", "report_drainage",
+                     "report_water_supply", "report_road", "report_streetlight", "report_stray_animal",
+                     "report_mosquito", "report_tree_park", "report_encroachment"]
+LANGUAGES = ("en", "hi", "hinglish")
+DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def examples():
+    return training_examples()
+
+
+def test_every_training_block_names_its_language(examples):
+    assert {example.language for example in examples} <= set(LANGUAGES)
+
+
+def test_every_complaint_intent_has_enough_examples_in_every_language(examples):
+    counts = Counter((example.intent, example.language) for example in examples)
+    for intent in COMPLAINT_INTENTS:
+        assert sum(counts[(intent, language)] for language in LANGUAGES) >= 40, intent
+        for language in LANGUAGES:
+            assert counts[(intent, language)] >= 12, (intent, language)
+
+
+def test_every_domain_intent_is_trained_in_every_language(examples):
+    counts = Counter((example.intent, example.language) for example in examples)
+    for intent in DOMAIN["intents"]:
+        if intent.startswith("EXTERNAL_"):
+            continue
+        for language in LANGUAGES:
+            assert counts[(intent, language)] >= 5, (intent, language)
+
+
+def test_no_example_is_listed_under_two_intents(examples):
+    intents_of = defaultdict(set)
+    for example in examples:
+        intents_of[example.normalised].add(example.intent)
+    clashes = {text: intents for text, intents in intents_of.items() if len(intents) > 1}
+    assert not clashes
+
+
+def test_no_test_sentence_is_in_the_training_data(examples):
+    trained = {example.normalised for example in examples}
+    leaked = [example.text for language in LANGUAGES for example in held_out_examples()[language] if example.normalised in trained]
+    assert not leaked
+
+
+def test_held_out_set_has_at_least_300_utterances_in_three_languages():
+    held_out = held_out_examples()
+    assert sum(len(items) for items in held_out.values()) >= 300
+    assert all(len(held_out[language]) >= 90 for language in LANGUAGES)
+
+
+def test_every_reply_exists_in_hindi_hinglish_and_english():
+    for name, variations in DOMAIN["responses"].items():
+        conditions = [tuple((c["name"], c["value"]) for c in variation.get("condition", [])) for variation in variations]
+        assert (("language", "hi"),) in conditions, name
+        assert (("language", "hinglish"),) in conditions, name
+        assert () in conditions, f"{name} needs an unconditioned English default"
+        hindi = next(v for v in variations if v.get("condition") == [{"type": "slot", "name": "language", "value": "hi"}])
+        assert any("\u0900" <= ch <= "\u097f" for ch in hindi["text"]), name
+
+
+def test_reply_buttons_fit_whatsapp_limits():
+    for name, variations in DOMAIN["responses"].items():
+        for variation in variations:
+            titles = [button["title"] for button in variation.get("buttons", [])]
+            assert all(len(title) <= 20 for title in titles), name
+            assert len(set(titles)) == len(titles), name
+
+
+def test_every_gazetteer_spelling_is_found_inside_a_sentence():
+    from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+
+    extractor = CivicEntityExtractor(load_place_keys(DEFAULT_GAZETTEER))
+    tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
+    gazetteer = yaml.safe_load(DEFAULT_GAZETTEER.read_text(encoding="utf-8"))
+    missed = []
+    for locality in gazetteer["localities"]:
+        for spelling in filter(None, [locality["name"], locality.get("hi"), *locality.get("variants", [])]):
+            sentence = f"mere ghar ke paas {spelling} me kachra pada hai"
+            from rasa.shared.nlu.training_data.message import Message
+
+            message = Message(data={"text": sentence})
+            tokens = tokenizer.tokenize(message, "text")
+            found = [e["value"] for e in extractor.extract(sentence, tokens) if e["entity"] == "locality"]
+            if found != [locality["name"]]:
+                missed.append((spelling, found))
+    assert not missed
+
+
+def test_script_neutral_key_joins_the_two_scripts():
+    for devanagari, roman in [("कचरा", "kachra"), ("नाली", "naali"), ("पानी", "pani"), ("सड़क", "sadak"),
+                              ("शिकायत", "shikayat"), ("विजय", "vijay")]:
+        assert loose_key(devanagari) == loose_key(roman)
