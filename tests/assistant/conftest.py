@@ -95,7 +95,7 @@ def assistant(tmp_path_factory) -> Iterator[Assistant]:
         OPEN311_ATTEMPTS="2",
     )
     endpoints = logs / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
+    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n  enable_selective_domain: true\n')
     servers = {
         "service": ServerProcess("service311", [sys.executable, "-m", "complaint_service", "serve"], environment,
                                  f"http://127.0.0.1:{service_port}/discovery.json", logs, 60),

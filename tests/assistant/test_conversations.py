@@ -181,3 +181,26 @@ def test_out_of_scope_requests_are_declined_with_the_right_helpline(assistant, m
 
     assert tracking_number_in(reply.text) is None
     assert any(marker in reply.text for marker in ("MPEB", "1912", "112"))
+
+
+def test_low_confidence_offers_a_guess_then_gives_up_politely_never_looping(assistant):
+    sender = new_sender()
+    assistant.say(sender, "नमस्ते")
+
+    first = assistant.say(sender, "/nlu_fallback")
+    second = assistant.say(sender, "/nlu_fallback")
+    after = assistant.say(sender, "मदद चाहिए, क्या कर सकते हो")
+
+    assert first.buttons and has_devanagari(first.text)  # "did you mean…?" in the citizen's language
+    assert second.text and not second.buttons            # the second miss ends the fallback
+    assert assistant.tracker(sender)["active_loop"].get("name") is None
+    assert has_devanagari(after.text)
+
+
+def test_gibberish_never_crashes_or_files_anything(assistant):
+    sender = new_sender()
+
+    replies = [assistant.say(sender, text) for text in ("xqzt vvbn plokk", "🙂🙂🙂", "\u0000\u0007", "a" * 3000)]
+
+    assert all(reply.texts for reply in replies)
+    assert not any(tracking_number_in(reply.text) for reply in replies)
