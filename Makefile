@@ -40,7 +40,7 @@ $(SECRETS):
 
 train: $(MODEL)
 
-$(MODEL): $(STAMP) $(MODEL_DEPS)
+$(MODEL): $(MODEL_DEPS) | $(STAMP)
 	$(RASA) train --fixed-model-name current --out models
 
 run: setup $(MODEL)
