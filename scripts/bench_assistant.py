@@ -40,12 +40,16 @@ def percentile(values: List[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+def process_tree(server: ServerProcess) -> List[int]:
+    """The server's process id and its children's."""
+    children = subprocess.run(["pgrep", "-P", str(server.process.pid)], capture_output=True, text=True).stdout
+    return [server.process.pid] + [int(pid) for pid in children.split()]
+
+
 def rss_mb(server: ServerProcess) -> float:
     """Resident memory of the server process and its children, in MiB."""
-    pids = [server.process.pid] + [int(p) for p in subprocess.run(
-        ["pgrep", "-P", str(server.process.pid)], capture_output=True, text=True).stdout.split()]
     total_kb = 0
-    for pid in pids:
+    for pid in process_tree(server):
         try:
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -57,10 +61,8 @@ def rss_mb(server: ServerProcess) -> float:
 
 def cpu_seconds(server: ServerProcess) -> float:
     """User + system CPU time of the server process and its children so far."""
-    pids = [server.process.pid] + [int(p) for p in subprocess.run(
-        ["pgrep", "-P", str(server.process.pid)], capture_output=True, text=True).stdout.split()]
     ticks = 0
-    for pid in pids:
+    for pid in process_tree(server):
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except FileNotFoundError:
