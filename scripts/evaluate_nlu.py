@@ -4,8 +4,8 @@
                                              [--report FILE]
 
 Exits 1 when any language is below its threshold, so `make test` fails on a regression. The thresholds sit
-a little below what retrains measure (they vary by about ±0.02 from run to run: TensorFlow on two threads
-is not bit-for-bit repeatable), so the gate catches regressions without failing on noise.
+a little below the measured figures, which move by about ±0.02 with small changes to data or
+configuration, so the gate catches regressions without failing on every new training example.
 """
 from __future__ import annotations
 
