@@ -26,4 +26,4 @@ wait_for "http://127.0.0.1:$port/discovery.json" service311
 wait_for "http://127.0.0.1:5055/health" actions
 echo "311 service: http://127.0.0.1:$port/docs   logs: var/log/"
 echo "Chat below (English, हिंदी or Hinglish). Try: \"kachra gaadi 3 din se nahi aayi, Vijay Nagar\". /stop ends."
-"$bin/rasa" shell --model models/current.tar.gz --endpoints endpoints.yml
+"$bin/rasa" shell --model models/current.tar.gz --endpoints endpoints.yml --interface 127.0.0.1
