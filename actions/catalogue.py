@@ -18,6 +18,16 @@ def groups(services: List[dict]) -> Dict[str, str]:
     return found
 
 
+ZONE_WORD = {"en": "Zone", "hi": "झोन", "hinglish": "Zone"}
+
+
+def department_label(services: List[dict], department: Optional[str], zone: Optional[int], language: str) -> str:
+    """"Drainage Vibhag, Zone 5" in the citizen's language, from the catalogue's department names."""
+    names = {service["department"]: service.get("department_name") or service["department"] for service in services}
+    label = names.get(department or "", department or "-")
+    return f"{label}, {ZONE_WORD.get(language, 'Zone')} {zone}" if zone else label
+
+
 def in_group(services: List[dict], group: Optional[str]) -> List[dict]:
     return [service for service in services if service["group"] == group]
 

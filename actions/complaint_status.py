@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.filing import resolution_time
+from actions.filing import resolution_time, responsible
 from actions.language import language_of
 from actions.open311_client import Citizen, Forbidden, NotFound, RequestRejected, ServiceUnavailable, shared_client
 
@@ -56,7 +56,7 @@ class CheckStatus(Action):
         dispatcher.utter_message(
             response="utter_complaint_status", tracking_number=complaint["service_request_id"],
             service_name=complaint["service_name"], status_text=status_text(language, complaint["detailed_status"]),
-            agency_responsible=complaint["agency_responsible"],
+            agency_responsible=await responsible(tracker, complaint.get("department"), complaint.get("zone")),
             expected_resolution=resolution_time(complaint.get("expected_datetime")),
         )
         return [SlotSet("complaint_id", complaint["service_request_id"])]

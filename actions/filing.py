@@ -5,13 +5,14 @@ import asyncio
 import hashlib
 import logging
 from datetime import datetime
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import catalogue
 from actions.complaint_form import UNKNOWN_WARD
 from actions.language import language_of
 from actions.open311_client import Citizen, RequestRejected, ServiceUnavailable, shared_client
@@ -59,10 +60,20 @@ def complaint_fields(tracker: Tracker) -> Dict[str, Any]:
 
 
 def resolution_time(expected_iso: str | None) -> str:
-    """'29 Nov 2026, 07:44' from the service's ISO datetime (already in Indian time)."""
+    """'29/11/2026 07:44' from the service's ISO datetime (already in Indian time); digits read in any language."""
     if not expected_iso:
         return "-"
-    return datetime.fromisoformat(expected_iso).strftime("%d %b %Y, %H:%M")
+    return datetime.fromisoformat(expected_iso).strftime("%d/%m/%Y %H:%M")
+
+
+async def responsible(tracker: Tracker, department: Optional[str], zone: Optional[int]) -> str:
+    """Who handles the complaint, named in the citizen's language (the catalogue's department names)."""
+    language = language_of(tracker)
+    try:
+        services = await asyncio.to_thread(shared_client().services, language)
+    except (ServiceUnavailable, RequestRejected):
+        return department or "-"
+    return catalogue.department_label(services, department, zone, language)
 
 
 def reset_form() -> List[EventType]:
@@ -91,11 +102,12 @@ class FileComplaint(Action):
             return reset_form()
         tracking = filed["service_request_id"]
         expected = resolution_time(filed.get("expected_datetime"))
+        agency = await responsible(tracker, filed.get("department"), filed.get("zone"))
         dispatcher.utter_message(response="utter_complaint_filed", tracking_number=tracking,
-                                 agency_responsible=filed.get("agency_responsible"), expected_resolution=expected)
+                                 agency_responsible=agency, expected_resolution=expected)
         return reset_form() + [
             SlotSet("tracking_number", tracking),
-            SlotSet("agency_responsible", filed.get("agency_responsible")),
+            SlotSet("agency_responsible", agency),
             SlotSet("expected_resolution", expected),
         ]
 
@@ -133,6 +145,7 @@ class DeliverPending(Action):
         if not tracking:
             return []
         expected = resolution_time(entities.get("expected_resolution"))
+        agency = await responsible(tracker, entities.get("department"), None)
         dispatcher.utter_message(response="utter_pending_filed", tracking_number=tracking,
-                                 agency_responsible=entities.get("agency_responsible"), expected_resolution=expected)
+                                 agency_responsible=agency, expected_resolution=expected)
         return [SlotSet("tracking_number", tracking)]

@@ -85,7 +85,7 @@ def tell_citizen(rasa_url: str, token: Optional[str], row: PendingComplaint, fil
     """Trigger the assistant in the citizen's conversation so it sends them their tracking number."""
     entities = {
         "tracking_number": filed["service_request_id"],
-        "agency_responsible": filed.get("agency_responsible") or "",
+        "department": filed.get("department") or "",
         "expected_resolution": filed.get("expected_datetime") or "",
     }
     params = {"output_channel": "latest", **({"token": token} if token else {})}

@@ -34,6 +34,7 @@ def service_entry(service: Service, city: CityData, language: str) -> dict:
         # extensions
         "group_name": city.catalogue.groups_by_key[service.group].name.in_language(language),
         "department": service.department,
+        "department_name": city.catalogue.departments_by_code[service.department].name.in_language(language),
         "sla_hours": service.sla_hours,
         "names": service.name.dict(),
     }

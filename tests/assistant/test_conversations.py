@@ -49,6 +49,9 @@ def test_citizen_files_a_complaint_and_looks_it_up(assistant, language, first_me
     assert stored["language"] == language
     assert stored["description"] == first_message
     assert has_devanagari(filed.text) == (language == "hi")
+    services = requests.get(f"{assistant.service_url}/services.json", params={"lang": language}, timeout=30).json()
+    department_name = next(s["department_name"] for s in services if s["department"] == stored["department"])
+    assert department_name in filed.text  # the department is named in the citizen's language
     status = assistant.say(sender, f"status {tracking.lower().replace('-', ' ')}")
     assert tracking in status.text
 
