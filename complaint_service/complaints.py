@@ -199,10 +199,6 @@ def support(session: Session, complaint: Complaint, citizen: CitizenIdentity, no
     return True
 
 
-def supporters_count(complaint: Complaint) -> int:
-    return len(complaint.supporters)
-
-
 def _require_owner(complaint: Complaint, citizen: CitizenIdentity) -> None:
     if not citizen.owns(complaint):
         raise NotYours("this complaint was filed from another number or account")

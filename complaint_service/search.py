@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from complaint_service.city_data import distance_metres
-from complaint_service.lifecycle import OPEN_STATUSES, Status
+from complaint_service.lifecycle import OPEN_STATUSES
 from complaint_service.models import Complaint
 
 MAX_SPAN = timedelta(days=90)
@@ -111,7 +111,3 @@ def _filtered(query, search: ComplaintSearch, now: datetime):  # type: ignore[no
             Complaint.long.between(search.long - margin * 1.1, search.long + margin * 1.1),  # type: ignore[operator]
         )
     return query
-
-
-def is_open(complaint: Complaint) -> bool:
-    return Status(complaint.status) in OPEN_STATUSES
