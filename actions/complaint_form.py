@@ -213,15 +213,12 @@ class AskConfirm(Action):
         return "action_ask_confirm"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        events: List[EventType] = []
         try:
             service = catalogue.by_code(await services_for(tracker), tracker.get_slot("service_code"))
         except Open311Error:
             service = None
-        if service:
-            events.append(SlotSet("service_name", service["service_name"]))
+        service_name = service["service_name"] if service else tracker.get_slot("service_name")
         ward = tracker.get_slot("ward")
-        events.append(SlotSet("ward_display", "?" if ward in (None, UNKNOWN_WARD) else ward))
-        dispatcher.utter_message(response="utter_ask_confirm", service_name=service["service_name"] if service else
-                                 tracker.get_slot("service_name"), ward_display=events[-1]["value"])
-        return events
+        ward_display = "?" if ward in (None, UNKNOWN_WARD) else ward
+        dispatcher.utter_message(response="utter_ask_confirm", service_name=service_name, ward_display=ward_display)
+        return [SlotSet("service_name", service_name), SlotSet("ward_display", ward_display)]

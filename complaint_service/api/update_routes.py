@@ -1,8 +1,7 @@
 """mySociety-style servicerequestupdates: the audit trail as a feed, and staff status changes."""
 from __future__ import annotations
 
-import hashlib
-import json
+from dataclasses import dataclass
 from typing import Optional
 
 from fastapi import APIRouter, Depends
@@ -12,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from complaint_service import complaints
+from complaint_service import complaints, idempotency
 from complaint_service.api.context import ServiceContext, require_staff_key, service_context
 from complaint_service.api.errors import Open311Error, bad_request, not_found
 from complaint_service.api.openapi_forms import form_body
@@ -69,11 +68,15 @@ async def post_update(request: Request, context: ServiceContext = Depends(servic
     return await run_in_threadpool(_apply_once, context, update)
 
 
+@dataclass(frozen=True)
 class StaffUpdate:
-    def __init__(self, tracking: str, update_id: str, target: Status, note: Optional[str],
-                 media_url: Optional[str], actor: str, fingerprint: str) -> None:
-        self.tracking, self.update_id, self.target = tracking, update_id, target
-        self.note, self.media_url, self.actor, self.fingerprint = note, media_url, actor, fingerprint
+    tracking: str
+    update_id: str
+    target: Status
+    note: Optional[str]
+    media_url: Optional[str]
+    actor: str
+    fingerprint: str
 
 
 def _staff_update(parameters: Parameters) -> StaffUpdate:
@@ -87,7 +90,6 @@ def _staff_update(parameters: Parameters) -> StaffUpdate:
         target = parse_status(parameters.get("status") or "")
     except TransitionRefused as error:
         raise bad_request(str(error)) from None
-    relevant = sorted((k, v) for k, v in parameters.pairs if k not in ("api_key", "updated_datetime"))
     return StaffUpdate(
         tracking=parameters.get("service_request_id") or "",
         update_id=update_id or "",
@@ -95,7 +97,8 @@ def _staff_update(parameters: Parameters) -> StaffUpdate:
         note=clean_text("description", parameters.get("description"), 4000),
         media_url=to_url("media_url", parameters.get("media_url")),
         actor="staff:" + (clean_text("actor", parameters.get("actor"), 80) or "unnamed"),
-        fingerprint=hashlib.sha256(json.dumps(relevant, ensure_ascii=False).encode()).hexdigest(),
+        # The client's own timestamp may differ on a retry; everything else must match to replay.
+        fingerprint=idempotency.fingerprint([(k, v) for k, v in parameters.pairs if k != "updated_datetime"]),
     )
 
 
