@@ -7,6 +7,8 @@
     python -m complaint_service set-status IMC-261128-00001 resolved --note "cleaned" --actor "zonal officer 5"
     python -m complaint_service escalate [--now 2026-12-01T10:00:00+05:30]
     python -m complaint_service outbox [--state failed]
+    python -m complaint_service officers add --name "R. Verma" --phone 919800000001 --department SWM --zone 5
+    python -m complaint_service officers list
 """
 from __future__ import annotations
 
@@ -18,12 +20,12 @@ from typing import List, Optional
 
 from sqlalchemy import select
 
-from complaint_service import complaints, escalation, idempotency, notifications
+from complaint_service import complaints, escalation, idempotency, notifications, officers
 from complaint_service.city_data import load_city_data
 from complaint_service.clock import parse_w3c, to_w3c, utc_now
 from complaint_service.database import create_schema, make_engine, make_session_factory, transaction
 from complaint_service.lifecycle import TransitionRefused, open311_status, parse_status
-from complaint_service.models import Complaint, Notification
+from complaint_service.models import Complaint, Notification, Officer
 from complaint_service.privacy import mask_phone
 from complaint_service.settings import ConfigurationError, Settings
 
@@ -74,6 +76,22 @@ def _parser() -> argparse.ArgumentParser:
     outbox_command = commands.add_parser("outbox", help="show notifications by state")
     outbox_command.add_argument("--state", default="failed", choices=["pending", "delivered", "failed"])
     outbox_command.set_defaults(command=show_outbox)
+
+    officers_command = commands.add_parser("officers", help="the officer directory (WhatsApp numbers of role holders)")
+    officer_commands = officers_command.add_subparsers(required=True)
+    add_command = officer_commands.add_parser("add", help="register an officer, or update one by phone number")
+    add_command.add_argument("--name", required=True)
+    add_command.add_argument("--phone", required=True, help="WhatsApp number with country code, e.g. 9198…")
+    add_command.add_argument("--department", required=True, help="department code from city/catalogue.yml")
+    add_command.add_argument("--zone", type=int, help="zone number; leave out for the whole department")
+    add_command.add_argument("--level", type=int, default=1, help="escalation level (1 = first responder)")
+    add_command.add_argument("--language", default="en", choices=["en", "hi", "hinglish"])
+    add_command.set_defaults(command=add_officer)
+    remove_command = officer_commands.add_parser("remove", help="deactivate an officer")
+    remove_command.add_argument("--phone", required=True)
+    remove_command.set_defaults(command=remove_officer)
+    list_officers_command = officer_commands.add_parser("list", help="list active officers (numbers masked)")
+    list_officers_command.set_defaults(command=list_officers)
     return parser
 
 
@@ -164,4 +182,40 @@ def show_outbox(settings: Settings, arguments: argparse.Namespace) -> int:
             recipient = mask_phone(row.recipient) if row.recipient_kind == "citizen" else row.recipient
             print(f"{row.id:>6} {row.dedup_key:<50} {row.recipient_kind:<8} {recipient:<40} "
                   f"attempts={row.attempts} {row.last_error or ''}")
+    return 0
+
+
+def add_officer(settings: Settings, arguments: argparse.Namespace) -> int:
+    city = load_city_data(settings.city_data_dir)
+    if arguments.department not in city.catalogue.departments_by_code:
+        print(f"error: no department {arguments.department} in the catalogue", file=sys.stderr)
+        return 1
+    try:
+        with transaction(_sessions(settings)) as session:
+            officer = officers.register(session, arguments.name, arguments.phone, arguments.department,
+                                        arguments.zone, arguments.level, arguments.language, utc_now())
+            print(f"officer {officer.name} ({mask_phone(officer.phone)}) answers for "
+                  f"{officer.department} zone {officer.zone or 'all'} L{officer.level}")
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def remove_officer(settings: Settings, arguments: argparse.Namespace) -> int:
+    with transaction(_sessions(settings)) as session:
+        officer = officers.by_phone(session, arguments.phone)
+        if officer is None:
+            print("error: no active officer with that number", file=sys.stderr)
+            return 1
+        officer.active = 0
+    return 0
+
+
+def list_officers(settings: Settings, _arguments: argparse.Namespace) -> int:
+    query = select(Officer).where(Officer.active == 1).order_by(Officer.department, Officer.zone, Officer.level)
+    with transaction(_sessions(settings)) as session:
+        for officer in session.execute(query).scalars():
+            print(f"{officer.department:<10} zone {str(officer.zone or 'all'):<4} L{officer.level} "
+                  f"{officer.name:<30} {mask_phone(officer.phone)} {officer.language}")
     return 0

@@ -4,6 +4,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 INDIA = timezone(timedelta(hours=5, minutes=30), "IST")
+# Accepted client datetimes, stored as naive UTC: wide enough for any real query ("since 1970"), and far
+# enough from year 1 and 9999 that converting a zone or adding a 90-day window can never overflow.
+EARLIEST = datetime(1900, 1, 1)
+LATEST = datetime(3000, 1, 1)
 
 
 class InvalidDatetime(ValueError):
@@ -31,7 +35,13 @@ def parse_w3c(text: str) -> datetime:
         raise InvalidDatetime(f"'{text}' is not an ISO 8601 datetime") from error
     if parsed.tzinfo is None:
         raise InvalidDatetime(f"'{text}' has no time zone (write e.g. 2026-01-31T10:00:00+05:30)")
-    return parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    try:
+        in_utc = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    except OverflowError:  # 0001-01-01T00:00:00+05:30 is before the year 1 in UTC
+        in_utc = None
+    if in_utc is None or not EARLIEST <= in_utc < LATEST:
+        raise InvalidDatetime(f"'{text}' is out of range (years 1900 to 2999)")
+    return in_utc
 
 
 def india_date(stored: datetime) -> datetime:

@@ -141,3 +141,23 @@ class Notification(Base):
     last_error = Column(Text, nullable=True)
     created_at = Column(DateTime, nullable=False)
     delivered_at = Column(DateTime, nullable=True)
+
+
+class Officer(Base):
+    """A registered officer: the person behind a role address such as officer:SWM:zone-5:L1.
+
+    A zone of None means the whole department (the fallback when no one is registered for a zone).
+    Officers are recognised on WhatsApp by this registered number only.
+    """
+
+    __tablename__ = "officers"
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String(100), nullable=False)
+    phone = Column(String(20), nullable=False, unique=True)
+    department = Column(String(64), nullable=False, index=True)
+    zone = Column(Integer, nullable=True)
+    level = Column(Integer, nullable=False, default=1)
+    language = Column(String(10), nullable=False, default="en")
+    active = Column(Integer, nullable=False, default=1)
+    created_at = Column(DateTime, nullable=False)

@@ -6,6 +6,7 @@ from starlette.requests import Request
 
 from complaint_service.api.context import ServiceContext, check_jurisdiction, service_context
 from complaint_service.api.errors import not_found
+from complaint_service.api.openapi_forms import query_string
 from complaint_service.api.parameters import query_parameters, to_choice
 from complaint_service.api.representation import service_definition, service_entry
 from complaint_service.city_data import LANGUAGES
@@ -36,14 +37,16 @@ def discovery(request: Request, context: ServiceContext = Depends(service_contex
     }
 
 
-@router.get("/services.json", summary="The complaint categories (GeoReport v2 services)")
+@router.get("/services.json", summary="The complaint categories (GeoReport v2 services)",
+            openapi_extra=query_string("catalogue"))
 def services(request: Request, context: ServiceContext = Depends(service_context)) -> list:
     check_jurisdiction(context, query_parameters(request))
     language = _language(request)
     return [service_entry(service, context.city, language) for service in context.city.catalogue.services]
 
 
-@router.get("/services/{service_code}.json", summary="A service definition (its attributes)")
+@router.get("/services/{service_code}.json", summary="A service definition (its attributes)",
+            openapi_extra=query_string("catalogue"))
 def service(service_code: str, request: Request, context: ServiceContext = Depends(service_context)) -> dict:
     check_jurisdiction(context, query_parameters(request))
     found = context.city.catalogue.services_by_code.get(service_code)

@@ -23,7 +23,10 @@ MAX_DESCRIPTION = 4000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PHONE = re.compile(r"^\+?[0-9]{8,15}$")
 _ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]{1,64})\](?:\[\])?$")
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
+_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]{1,190}\.[^@\s\x00-\x1f\x7f]{2,}$")
+_URL = re.compile(r"^https?://[^\s\x00-\x1f\x7f]{1,990}$")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_EMAIL = 200  # the column's width
 
 
 @dataclass
@@ -72,7 +75,7 @@ async def read_body_parameters(request: Request) -> Parameters:
 def _json_pairs(text: str) -> List[Tuple[str, str]]:
     try:
         document = json.loads(text) if text.strip() else {}
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays nested deeper than the parser's stack
         raise bad_request("request body is not valid JSON") from None
     if not isinstance(document, dict):
         raise bad_request("JSON body must be an object of parameters")
@@ -82,11 +85,19 @@ def _json_pairs(text: str) -> List[Tuple[str, str]]:
             if isinstance(item, (dict, list)):
                 raise bad_request(f"{name}: nested values are not accepted")
             pairs.append((str(name), "" if item is None else str(item)))
+    if any(_SURROGATE.search(name) or _SURROGATE.search(value) for name, value in pairs):
+        # "\ud800" escapes without their pair decode to text that has no UTF-8 form at all.
+        raise bad_request("request body is not valid UTF-8 text: it has an unpaired \\ud800-\\udfff escape")
     return pairs
 
 
 def query_parameters(request: Request) -> Parameters:
     return Parameters(list(request.query_params.multi_items()))
+
+
+def without_control_characters(value: str) -> str:
+    """`value` fit to compare with a column: PostgreSQL refuses text with NUL in it."""
+    return _CONTROL.sub("", value)
 
 
 def clean_text(name: str, value: Optional[str], limit: int) -> Optional[str]:
@@ -146,7 +157,7 @@ def to_phone(value: Optional[str]) -> Optional[str]:
 def to_email(value: Optional[str]) -> Optional[str]:
     if value is None:
         return None
-    if not _EMAIL.match(value):
+    if len(value) > MAX_EMAIL or not _EMAIL.match(value):
         raise bad_request("email is not a valid address")
     return value
 
@@ -154,7 +165,7 @@ def to_email(value: Optional[str]) -> Optional[str]:
 def to_url(name: str, value: Optional[str]) -> Optional[str]:
     if value is None:
         return None
-    if not re.match(r"^https?://[^\s]{1,990}$", value):
+    if not _URL.match(value):
         raise bad_request(f"{name} must be an http(s) URL")
     return value
 

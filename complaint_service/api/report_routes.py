@@ -6,6 +6,7 @@ from starlette.requests import Request
 
 from complaint_service.api.context import ServiceContext, service_context
 from complaint_service.api.errors import bad_request
+from complaint_service.api.openapi_forms import query_string
 from complaint_service.api.parameters import query_parameters, to_choice, to_datetime
 from complaint_service.clock import utc_now
 from complaint_service.database import transaction
@@ -15,7 +16,7 @@ from complaint_service.sla_report import sla_compliance
 router = APIRouter(tags=["reports"])
 
 
-@router.get("/reports/sla.json", summary="SLA compliance per department or zone")
+@router.get("/reports/sla.json", summary="SLA compliance per department or zone", openapi_extra=query_string("sla"))
 def sla(request: Request, context: ServiceContext = Depends(service_context)) -> list:
     parameters = query_parameters(request)
     by = to_choice("by", parameters.get("by"), ("department", "zone")) or "department"

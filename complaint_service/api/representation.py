@@ -1,7 +1,7 @@
 """How catalogue entries, complaints and audit rows look on the wire (GeoReport v2 plus our extensions).
 
 Public representations never carry a citizen's phone number, name, e-mail or account; phone numbers a
-citizen typed into a description are hidden too.
+citizen typed into a description, or into a reason that became a status note, are hidden too.
 """
 from __future__ import annotations
 
@@ -65,7 +65,8 @@ def complaint_entry(complaint: Complaint, city: CityData, language: str, with_no
     entry = {
         "service_request_id": complaint.tracking_number,
         "status": open311_status(complaint.status),
-        "status_notes": complaint.status_notes or status_note(complaint.status),
+        # A citizen's cancel or reopen reason becomes the status note: free text, so hidden like the description.
+        "status_notes": hide_phone_numbers(complaint.status_notes) or status_note(complaint.status),
         "service_name": service.name.in_language(language) if service else complaint.service_code,
         "service_code": complaint.service_code,
         "description": hide_phone_numbers(complaint.description),
@@ -95,7 +96,8 @@ def complaint_entry(complaint: Complaint, city: CityData, language: str, with_no
     }
     if with_notes:
         entry["notes"] = [
-            {"datetime": to_w3c(row.created_at), "type": row.event, "status": row.new_status, "description": row.note}
+            {"datetime": to_w3c(row.created_at), "type": row.event, "status": row.new_status,
+             "description": hide_phone_numbers(row.note)}
             for row in complaint.audit_entries
         ]
     return entry
@@ -111,7 +113,7 @@ def update_entry(entry: AuditEntry) -> dict:
         "old_status": entry.old_status,
         "event": entry.event,
         "updated_datetime": to_w3c(entry.created_at),
-        "description": entry.note or "",
+        "description": hide_phone_numbers(entry.note) or "",
         "media_url": entry.media_url or "",
         "actor": entry.actor,
     }

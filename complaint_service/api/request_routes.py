@@ -18,7 +18,7 @@ from complaint_service.api.context import (
     service_context,
 )
 from complaint_service.api.errors import Open311Error, bad_request, forbidden, not_found
-from complaint_service.api.openapi_forms import form_body
+from complaint_service.api.openapi_forms import form_body, query_string
 from complaint_service.api.parameters import (
     Parameters,
     clean_text,
@@ -29,6 +29,7 @@ from complaint_service.api.parameters import (
     to_float,
     to_int,
     to_phone,
+    without_control_characters,
 )
 from complaint_service.api.representation import complaint_entry, created_entry
 from complaint_service.city_data import LANGUAGES
@@ -90,7 +91,7 @@ def _replay(stored: Optional[idempotency.StoredResponse], request_fingerprint: s
     return JSONResponse(status_code=stored.status_code, content=stored.body, headers={"Idempotent-Replayed": "true"})
 
 
-@router.get("/requests.json", summary="Search complaints")
+@router.get("/requests.json", summary="Search complaints", openapi_extra=query_string("search"))
 def search_requests(request: Request, context: ServiceContext = Depends(service_context)) -> list:
     parameters = query_parameters(request)
     check_jurisdiction(context, parameters)
@@ -117,8 +118,10 @@ def _has_client_key(context: ServiceContext, request: Request) -> bool:
 
 def _search_from(parameters: Parameters, context: ServiceContext) -> search.ComplaintSearch:
     ids_text = ",".join(parameters.get_all("service_request_id"))
-    tracking_numbers = [normalise(part) or part.strip() for part in ids_text.split(",") if part.strip()]
-    codes = [code.strip() for value in parameters.get_all("service_code") for code in value.split(",") if code.strip()]
+    tracking_numbers = [normalise(part) or without_control_characters(part.strip())
+                        for part in ids_text.split(",") if part.strip()]
+    codes = [without_control_characters(code.strip())
+             for value in parameters.get_all("service_code") for code in value.split(",") if code.strip()]
     statuses = [s.strip().lower() for value in parameters.get_all("status") for s in value.split(",") if s.strip()]
     if any(status not in ("open", "closed") for status in statuses):
         raise bad_request("status must be open, closed or both")
@@ -159,7 +162,7 @@ def _geo_filter(parameters: Parameters, wanted: search.ComplaintSearch) -> None:
     wanted.lat, wanted.long, wanted.radius_metres = lat, long, radius
 
 
-@router.get("/requests/{service_request_id}.json", summary="One complaint")
+@router.get("/requests/{service_request_id}.json", summary="One complaint", openapi_extra=query_string("one"))
 def get_request(service_request_id: str, request: Request, context: ServiceContext = Depends(service_context)) -> list:
     parameters = query_parameters(request)
     check_jurisdiction(context, parameters)

@@ -1,7 +1,7 @@
 """mySociety-style servicerequestupdates: the audit trail as a feed, and staff status changes."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Optional
 
 from fastapi import APIRouter, Depends
@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session, selectinload
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from complaint_service import complaints, idempotency
+from complaint_service import complaints, idempotency, officers
 from complaint_service.api.context import ServiceContext, require_staff_key, service_context
 from complaint_service.api.errors import Open311Error, bad_request, not_found
-from complaint_service.api.openapi_forms import form_body
+from complaint_service.api.openapi_forms import form_body, query_string
 from complaint_service.api.parameters import (
     Parameters,
     clean_text,
@@ -23,6 +23,7 @@ from complaint_service.api.parameters import (
     to_datetime,
     to_int,
     to_url,
+    without_control_characters,
 )
 from complaint_service.api.representation import update_entry
 from complaint_service.clock import utc_now
@@ -35,7 +36,8 @@ from complaint_service.tracking_number import normalise
 router = APIRouter(tags=["updates"])
 
 
-@router.get("/servicerequestupdates.json", summary="Audit trail feed (status changes and notes)")
+@router.get("/servicerequestupdates.json", summary="Audit trail feed (status changes and notes)",
+            openapi_extra=query_string("updates"))
 def list_updates(request: Request, context: ServiceContext = Depends(service_context)) -> list:
     parameters = query_parameters(request)
     now = utc_now()
@@ -53,7 +55,8 @@ def list_updates(request: Request, context: ServiceContext = Depends(service_con
     )
     tracking = parameters.get("service_request_id")
     if tracking is not None:
-        query = query.join(Complaint).where(Complaint.tracking_number == (normalise(tracking) or tracking))
+        query = query.join(Complaint).where(
+            Complaint.tracking_number == (normalise(tracking) or without_control_characters(tracking)))
     with transaction(context.session_factory) as session:
         rows = session.execute(query.offset((page - 1) * page_size).limit(page_size)).scalars()
         return [update_entry(row) for row in rows]
@@ -77,6 +80,7 @@ class StaffUpdate:
     media_url: Optional[str]
     actor: str
     fingerprint: str
+    officer_phone: Optional[str] = None
 
 
 def _staff_update(parameters: Parameters) -> StaffUpdate:
@@ -86,6 +90,8 @@ def _staff_update(parameters: Parameters) -> StaffUpdate:
         raise bad_request(*[f"{name} is required" for name in missing])
     to_datetime("updated_datetime", parameters.get("updated_datetime"))
     update_id = clean_text("update_id", parameters.get("update_id"), 100)
+    if update_id is None:  # only control characters: there is no id left to apply the update once by
+        raise bad_request("update_id must have visible characters")
     try:
         target = parse_status(parameters.get("status") or "")
     except TransitionRefused as error:
@@ -97,6 +103,8 @@ def _staff_update(parameters: Parameters) -> StaffUpdate:
         note=clean_text("description", parameters.get("description"), 4000),
         media_url=to_url("media_url", parameters.get("media_url")),
         actor="staff:" + (clean_text("actor", parameters.get("actor"), 80) or "unnamed"),
+        # An officer writing on WhatsApp: the registered number, not a name, says who acted.
+        officer_phone=clean_text("officer_phone", parameters.get("officer_phone"), 20),
         # The client's own timestamp may differ on a retry; everything else must match to replay.
         fingerprint=idempotency.fingerprint([(k, v) for k, v in parameters.pairs if k != "updated_datetime"]),
     )
@@ -111,6 +119,12 @@ def _apply_once(context: ServiceContext, update: StaffUpdate) -> list:
             complaint = complaints.find(session, update.tracking, lock=True)
             if complaint is None:
                 raise not_found(f"no complaint {update.tracking[:40]}")
+            if update.officer_phone:
+                try:
+                    officer = officers.acting_officer(session, update.officer_phone, complaint)
+                except officers.NotAnOfficer as refusal:
+                    raise Open311Error(403, str(refusal)) from None
+                update = replace(update, actor=officers.actor_name(officer))
             _apply(session, complaint, update)
             return [{"update_id": update.update_id}]
     except IntegrityError:

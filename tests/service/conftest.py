@@ -5,9 +5,10 @@ import os
 import secrets
 import subprocess
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Callable, Iterator, List, Optional
 
 import pytest
 import requests
@@ -93,13 +94,13 @@ def _start(database_url: str, tmp_dir: Path) -> Iterator[RunningService]:
         engine.dispose()
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def service(request, tmp_path_factory) -> Iterator[RunningService]:
-    tmp_dir = tmp_path_factory.mktemp(request.param)
-    if request.param == "sqlite":
+@contextmanager
+def running_service(back_end: str, tmp_dir: Path, label: str = "test") -> Iterator[RunningService]:
+    """A service process of its own on `back_end` (sqlite: a fresh file; postgresql: a fresh schema)."""
+    if back_end == "sqlite":
         yield from _start(f"sqlite:///{tmp_dir / 'service311.sqlite3'}", tmp_dir)
         return
-    schema = f"service311_test_{os.getpid()}"
+    schema = f"service311_{label}_{os.getpid()}"
     admin = create_engine(POSTGRES_URL, future=True)
     with admin.begin() as connection:
         connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
@@ -110,3 +111,32 @@ def service(request, tmp_path_factory) -> Iterator[RunningService]:
         with admin.begin() as connection:
             connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def service(request, tmp_path_factory) -> Iterator[RunningService]:
+    with running_service(request.param, tmp_path_factory.mktemp(request.param)) as running:
+        yield running
+
+
+_SUMMARY_LINES = pytest.StashKey[List[str]]()
+
+
+@pytest.fixture
+def summary_line(request) -> Callable[[str], None]:
+    """Leave a line for the end of the run (figures a human copies, e.g. the fuzzing counts); it is printed too."""
+    lines = request.config.stash.setdefault(_SUMMARY_LINES, [])
+
+    def add(line: str) -> None:
+        print(line)
+        lines.append(line)
+
+    return add
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]
+    lines = config.stash.get(_SUMMARY_LINES, [])
+    if lines:
+        terminalreporter.section("311 service figures")
+        for line in lines:
+            terminalreporter.write_line(line)
