@@ -40,6 +40,12 @@ def _entity(tracker: Tracker, name: str) -> Optional[str]:
     return values[-1] if values else None
 
 
+def pinned_locality(tracker: Tracker) -> Optional[str]:
+    """The gazetteer locality a shared location pin falls in, if the gazetteer can tell."""
+    latitude, longitude = tracker.get_slot("latitude"), tracker.get_slot("longitude")
+    return gazetteer.locality_near(latitude, longitude) if latitude is not None and longitude is not None else None
+
+
 class ValidateComplaintForm(ExplainingFormValidation):
     def name(self) -> Text:
         return "validate_complaint_form"
@@ -64,13 +70,13 @@ class ValidateComplaintForm(ExplainingFormValidation):
         if locality:
             return {"address": locality}
         if tracker.get_slot("latitude") is not None and tracker.get_slot("longitude") is not None:
-            return {"address": "📍"}
+            return {"address": pinned_locality(tracker) or "📍"}
         return {}
 
     async def extract_ward(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         if tracker.get_slot("ward"):
             return {}
-        known = gazetteer.ward_of(_entity(tracker, "locality") or tracker.get_slot("locality"))
+        known = gazetteer.ward_of(_entity(tracker, "locality") or tracker.get_slot("locality") or pinned_locality(tracker))
         if known:
             return {"ward": str(known)}
         if tracker.get_slot("requested_slot") != "ward":

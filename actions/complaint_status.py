@@ -94,6 +94,9 @@ class CitizenChange(Action, ABC):
     def name(self) -> Text:
         """Abstract, so the action server registers only the concrete changes."""
 
+    def fields(self, tracker: Tracker) -> dict:
+        return {}
+
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         number = asked_number(tracker)
         if not number:
@@ -101,7 +104,7 @@ class CitizenChange(Action, ABC):
             return []
         try:
             changed = await asyncio.to_thread(shared_client().citizen_action, number, self.action,
-                                              Citizen.from_sender(tracker.sender_id))
+                                              Citizen.from_sender(tracker.sender_id), **self.fields(tracker))
         except NotFound:
             dispatcher.utter_message(response="utter_complaint_not_found", complaint_id=number)
             return [SlotSet("complaint_id", None)]
@@ -114,8 +117,8 @@ class CitizenChange(Action, ABC):
         except ServiceUnavailable:
             dispatcher.utter_message(response="utter_service_error")
             return []
-        dispatcher.utter_message(response=self.done_response, tracking_number=changed["service_request_id"])
-        return [SlotSet("complaint_id", changed["service_request_id"])]
+        dispatcher.utter_message(response=self.done_response, tracking_number=changed.get("service_request_id", number))
+        return [SlotSet("complaint_id", changed.get("service_request_id", number))]
 
 
 class CancelComplaint(CitizenChange):
@@ -130,3 +133,16 @@ class ReopenComplaint(CitizenChange):
 
     def name(self) -> Text:
         return "action_reopen_complaint"
+
+
+class RateComplaint(CitizenChange):
+    """A tap on a rating button of the "resolved" notification: /rate_complaint{"complaint_id": …, "rating": "5"}."""
+
+    action, done_response, refused_response = "rating", "utter_rating_thanks", "utter_cannot_rate"
+
+    def name(self) -> Text:
+        return "action_rate_complaint"
+
+    def fields(self, tracker: Tracker) -> dict:
+        ratings = [e.get("value") for e in tracker.latest_message.get("entities") or [] if e.get("entity") == "rating"]
+        return {"rating": str(ratings[-1]) if ratings else ""}

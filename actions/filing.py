@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import catalogue
-from actions.complaint_form import UNKNOWN_WARD
+from actions.complaint_form import UNKNOWN_WARD, pinned_locality
 from actions.language import language_of
 from actions.open311_client import Citizen, RequestRejected, ServiceUnavailable, shared_client
 from actions.pending_complaints import PendingStore
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 FORM_SLOTS = ("description", "complaint_group", "service_code", "service_name", "address", "locality", "ward",
               "ward_display", "confirm", "join_duplicate", "duplicate_of", "duplicate_service_name", "latitude",
-              "longitude", "failed_answers")
+              "longitude", "media_url", "failed_answers")
 
 _pending_store: PendingStore | None = None
 
@@ -49,10 +49,11 @@ def complaint_fields(tracker: Tracker) -> Dict[str, Any]:
         "service_code": tracker.get_slot("service_code"),
         "description": tracker.get_slot("description"),
         "address_string": None if address == "📍" else address,
-        "locality": tracker.get_slot("locality"),
+        "locality": tracker.get_slot("locality") or pinned_locality(tracker),
         "ward": None if ward in (None, UNKNOWN_WARD) else ward,
         "lat": latitude,
         "long": longitude,
+        "media_url": tracker.get_slot("media_url"),
         "language": language_of(tracker),
         "channel": tracker.get_latest_input_channel() or "chat",
         **Citizen.from_sender(tracker.sender_id).as_parameters(),

@@ -11,7 +11,8 @@ import logging
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Dict, List, Optional, Sequence
 
 import requests
@@ -50,6 +51,7 @@ class Forbidden(RequestRejected):
 class ClientSettings:
     base_url: str
     api_key: str
+    staff_key: str = field(default="", repr=False)
     timeout_seconds: float = 5.0
     attempts: int = 3
     backoff_seconds: float = 0.3
@@ -61,6 +63,7 @@ class ClientSettings:
         return cls(
             base_url=os.environ.get("OPEN311_URL", f"http://127.0.0.1:{port}").rstrip("/"),
             api_key=os.environ.get("OPEN311_API_KEY", ""),
+            staff_key=os.environ.get("SERVICE311_STAFF_KEY", ""),
             timeout_seconds=float(os.environ.get("OPEN311_TIMEOUT", "5")),
             attempts=int(os.environ.get("OPEN311_ATTEMPTS", "3")),
         )
@@ -138,6 +141,20 @@ class Open311Client:
         body = {"api_key": self.settings.api_key, **citizen.as_parameters(), **fields}
         path = f"/requests/{requests.utils.quote(tracking_number)}/{action}.json"
         return self._call("POST", path, data=body)[0]
+
+    def officer_update(self, tracking_number: str, status: str, note: str, officer_phone: str, update_id: str,
+                       media_url: Optional[str] = None) -> dict:
+        """A status change by a registered officer (mySociety's servicerequestupdates, staff key).
+
+        The service decides whether `officer_phone` may act on the complaint (403 otherwise); `update_id`
+        makes a repeated command a no-op.
+        """
+        body = {"api_key": self.settings.staff_key, "service_request_id": tracking_number, "status": status,
+                "description": note, "officer_phone": officer_phone, "update_id": update_id,
+                "updated_datetime": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        if media_url:
+            body["media_url"] = media_url
+        return self._call("POST", "/servicerequestupdates.json", data=body)[0]
 
     # --- transport -------------------------------------------------------------------------------
     def _call(self, method: str, path: str, **kwargs: object):  # type: ignore[no-untyped-def]

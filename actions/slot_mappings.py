@@ -34,6 +34,12 @@ class ValidateSlotMappings(ValidationAction):
         return _location_value(tracker, "longitude")
 
 
+    def extract_media_url(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """A photo the channel kept arrives as message metadata {"media_url": "https://…"}."""
+        media_url = (tracker.latest_message.get("metadata") or {}).get("media_url")
+        return {"media_url": media_url} if isinstance(media_url, str) and media_url.startswith("http") else {}
+
+
 def _location_value(tracker: Tracker, field: str) -> Dict[Text, Any]:
     """A location pin shared on WhatsApp arrives as message metadata {"location": {"latitude": …}}."""
     location = (tracker.latest_message.get("metadata") or {}).get("location") or {}

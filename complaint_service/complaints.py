@@ -149,7 +149,7 @@ def change_status(
         complaint.resolved_at = None
         complaint.rating = None
     entry = record_audit(session, complaint, event, current, target, actor, note, media_url, now, update_id, fingerprint)
-    notifications.notify_citizen_of_status(session, complaint, entry.update_id, note, now)
+    notifications.notify_citizen_of_status(session, complaint, entry.update_id, note, now, media_url)
     return entry
 
 

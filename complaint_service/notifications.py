@@ -42,6 +42,10 @@ class OutgoingNotification:
     payload: dict
 
 
+class UndeliverableNotification(Exception):
+    """A sender's verdict that retrying cannot help (e.g. the number is not on WhatsApp): failed at once."""
+
+
 class NotificationSender(Protocol):
     def send(self, notification: OutgoingNotification) -> None:
         """Deliver or raise; delivery is at least once, so receivers deduplicate on `dedup_key`."""
@@ -132,12 +136,13 @@ def notify_officer_of_new_complaint(session: Session, complaint: Complaint, now:
     )
 
 
-def notify_citizen_of_status(session: Session, complaint: Complaint, update_id: str, note: Optional[str], now: datetime) -> None:
+def notify_citizen_of_status(session: Session, complaint: Complaint, update_id: str, note: Optional[str], now: datetime,
+                             media_url: Optional[str] = None) -> None:
     if not complaint.phone:
         return
     enqueue(
         session, complaint, "status_changed", "citizen", complaint.phone,
-        f"status:{complaint.tracking_number}:{update_id}", now, {"note": note},
+        f"status:{complaint.tracking_number}:{update_id}", now, {"note": note, "update_media_url": media_url},
     )
 
 
@@ -176,7 +181,7 @@ def _record_outcome(session_factory: sessionmaker, notification_id: int, error: 
             row.last_error = None
             return
         row.last_error = f"{type(error).__name__}: {error}"[:1000]
-        if row.attempts >= MAX_ATTEMPTS:
+        if row.attempts >= MAX_ATTEMPTS or isinstance(error, UndeliverableNotification):
             row.state = "failed"
         else:
             row.next_attempt_at = now + _retry_delay(row.attempts)
