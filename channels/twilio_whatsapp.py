@@ -19,7 +19,7 @@ import os
 import random
 import weakref
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Set, Text, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Text, Tuple
 from urllib.parse import parse_qs
 
 import aiohttp
@@ -31,7 +31,7 @@ from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
 from channels.whatsapp import ATTACHMENT_INTENT, UNSUPPORTED_INTENT, sender_key
-from nlu_components.indic_text import ascii_digits
+from channels.ordered_turns import OrderedTurns, numbered_choice
 from whatsapp_cloud.messages import Choice, split_text
 from whatsapp_cloud.settings import DEFAULT_STORE_URL
 from whatsapp_cloud.store import WhatsAppStore
@@ -351,8 +351,7 @@ class TwilioWhatsAppInput(TwilioInput):
         self._validator = RequestValidator(settings.auth_token) if settings else None
         self._store: Optional[WhatsAppStore] = None
         self._api: Optional[TwilioApi] = None
-        self._tasks: Set[asyncio.Task] = set()
-        self._last_task_of_sender: Dict[str, asyncio.Task] = {}
+        self._turns = OrderedTurns()
 
     # --- parts created in the serving process (after any fork) -----------------------------------
     @property
@@ -433,45 +432,18 @@ class TwilioWhatsAppInput(TwilioInput):
 
     # --- background turns, in order per sender ------------------------------------------------------
     def _schedule(self, message: InboundMessage, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
-        previous = self._last_task_of_sender.get(message.sender)
-        task = asyncio.create_task(self._handle_after(previous, message, on_new_message))
-        self._last_task_of_sender[message.sender] = task
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        task.add_done_callback(_log_failure)
+        async def turn() -> None:
+            text, metadata = bot_input(message)
+            if message.kind == "text":
+                text = await numbered_choice(self.store, message.sender, text) or text
+            output = TwilioWhatsAppOutput(self.api, self.store)
+            await on_new_message(UserMessage(text, output, message.sender, input_channel=self.name(),
+                                             message_id=message.message_id, metadata=metadata))
+            await asyncio.to_thread(self.store.mark_handled, message.message_id)
 
-        def forget(done: asyncio.Task, sender: str = message.sender) -> None:
-            if self._last_task_of_sender.get(sender) is done:
-                del self._last_task_of_sender[sender]
-
-        task.add_done_callback(forget)
-
-    async def _handle_after(self, previous: Optional[asyncio.Task], message: InboundMessage,
-                            on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
-        if previous is not None:
-            await asyncio.wait([previous])
-        text, metadata = bot_input(message)
-        if message.kind == "text":
-            text = await self._numbered_choice(message.sender, text) or text
-        output = TwilioWhatsAppOutput(self.api, self.store)
-        await on_new_message(UserMessage(text, output, message.sender, input_channel=self.name(),
-                                         message_id=message.message_id, metadata=metadata))
-        await asyncio.to_thread(self.store.mark_handled, message.message_id)
-
-    async def _numbered_choice(self, sender: str, text: str) -> Optional[str]:
-        """A bare number answers the numbered list we sent last; anything else is read as it is."""
-        digits = ascii_digits(text.strip().rstrip("."))
-        if not digits.isdigit() or len(digits) > 2:
-            return None
-        choices = await asyncio.to_thread(self.store.offered_choices, sender)
-        number = int(digits)
-        return choices[number - 1].payload if 1 <= number <= len(choices) else None
+        self._turns.run_after_previous(message.sender, turn)
 
 
 def _twiml() -> HTTPResponse:
     return response.text(EMPTY_TWIML, content_type="text/xml")
 
-
-def _log_failure(task: asyncio.Task) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("Twilio background task failed", exc_info=task.exception())

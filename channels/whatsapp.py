@@ -12,14 +12,14 @@ import hmac
 import json
 import logging
 from datetime import timedelta
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from nlu_components.indic_text import ascii_digits
+from channels.ordered_turns import OrderedTurns, numbered_choice
 from whatsapp_cloud import messages as outbound
 from whatsapp_cloud.graph_api import GraphApi, GraphApiError
 from whatsapp_cloud.media import MediaStore, UnsupportedMedia
@@ -117,9 +117,7 @@ class WhatsAppInput(InputChannel):
         self.settings = settings
         self._store: Optional[WhatsAppStore] = None
         self._graph: Optional[GraphApi] = None
-        self._tasks: Set[asyncio.Task] = set()
-        self._last_task_of_sender: Dict[str, asyncio.Task] = {}
-        self._turn_slots: Optional[asyncio.Semaphore] = None
+        self._turns = OrderedTurns(settings.concurrent_turns if settings else None)
         self._webhooks_in_flight = 0
         self._rate_limit = SenderRateLimit(settings.sender_messages_per_minute, settings.sender_burst) if settings else None
 
@@ -149,7 +147,7 @@ class WhatsAppInput(InputChannel):
         @webhook.listener("after_server_start")
         async def replay_unanswered(app: Any, loop: Any) -> None:
             if self.settings:
-                self._track(asyncio.create_task(self._replay_unanswered(on_new_message)))
+                self._turns.keep(asyncio.create_task(self._replay_unanswered(on_new_message)))
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
@@ -205,7 +203,7 @@ class WhatsAppInput(InputChannel):
             else:
                 self._schedule(message, on_new_message)
         if delivery.statuses:
-            self._track(asyncio.create_task(self._record_statuses(delivery.statuses)))
+            self._turns.keep(asyncio.create_task(self._record_statuses(delivery.statuses)))
         return response.text("ok")
 
     async def _record_statuses(self, statuses: list) -> None:
@@ -217,32 +215,11 @@ class WhatsAppInput(InputChannel):
 
     # --- background turns, in order per sender ------------------------------------------------------
     def _schedule(self, message: InboundMessage, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
-        previous = self._last_task_of_sender.get(message.sender)
-        task = asyncio.create_task(self._handle_after(previous, message, on_new_message))
-        self._last_task_of_sender[message.sender] = task
-        self._track(task)
-
-        def forget(done: asyncio.Task, sender: str = message.sender) -> None:
-            if self._last_task_of_sender.get(sender) is done:
-                del self._last_task_of_sender[sender]
-
-        task.add_done_callback(forget)
-
-    def _track(self, task: asyncio.Task) -> None:
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        task.add_done_callback(_log_failure)
-
-    async def _handle_after(self, previous: Optional[asyncio.Task], message: InboundMessage,
-                            on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
-        if previous is not None:
-            await asyncio.wait([previous])
-        # NLU runs synchronously on this event loop; a few turns at a time keep the webhook's 200 quick.
-        if self._turn_slots is None:
-            self._turn_slots = asyncio.Semaphore(self.settings.concurrent_turns)
-        async with self._turn_slots:
+        async def turn() -> None:
             await self._after_acknowledgements()
             await self._handle(message, on_new_message)
+
+        self._turns.run_after_previous(message.sender, turn)
 
     async def _after_acknowledgements(self) -> None:
         """Let a burst of webhooks be acknowledged before a turn's NLU holds the event loop (bounded wait)."""
@@ -274,7 +251,7 @@ class WhatsAppInput(InputChannel):
                 metadata["media_url"] = media_url
             return text or ATTACHMENT_INTENT, metadata
         if message.kind == "text":
-            text = await self._numbered_choice(message.sender, text) or text
+            text = await numbered_choice(self.store, message.sender, text) or text
         return text, metadata
 
     async def _keep_photo(self, message: InboundMessage) -> Optional[str]:
@@ -288,15 +265,6 @@ class WhatsAppInput(InputChannel):
             log.warning("photo %s not kept: %s", message.message_id, type(error).__name__)
         return None
 
-    async def _numbered_choice(self, sender: str, text: str) -> Optional[str]:
-        """A bare number answers the numbered list we sent last; anything else is read as it is."""
-        digits = ascii_digits(text.strip().rstrip("."))
-        if not digits.isdigit() or len(digits) > 2:
-            return None
-        choices = await asyncio.to_thread(self.store.offered_choices, sender)
-        number = int(digits)
-        return choices[number - 1].payload if 1 <= number <= len(choices) else None
-
     async def _replay_unanswered(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         """After a crash: messages acknowledged to Meta but never answered are handled now, once."""
         await asyncio.to_thread(self.store.purge)  # rows older than the 30-day retention (dedup needs 7)
@@ -307,7 +275,3 @@ class WhatsAppInput(InputChannel):
                 log.info("replaying unanswered WhatsApp message %s", message.message_id)
                 self._schedule(message, on_new_message)
 
-
-def _log_failure(task: asyncio.Task) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("WhatsApp background task failed", exc_info=task.exception())

@@ -12,7 +12,6 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from functools import cached_property
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 

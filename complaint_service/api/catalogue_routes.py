@@ -20,7 +20,7 @@ def _language(request: Request) -> str:
 
 @router.get("/discovery.json", summary="Service discovery document")
 def discovery(request: Request, context: ServiceContext = Depends(service_context)) -> dict:
-    changeset = context.city.catalogue.effective_from + f"T00:00:00+05:30"
+    changeset = context.city.catalogue.effective_from + "T00:00:00+05:30"
     return {
         "changeset": changeset,
         "contact": "Indore 311 assistant operators",

@@ -1,7 +1,7 @@
 """Creating, searching and reading complaints, and the actions a citizen takes on their own."""
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import Optional
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse

@@ -117,7 +117,7 @@ def test_a_wrong_ward_is_reprompted_then_explained(assistant):
 
 def test_correction_at_the_summary_changes_the_ward(assistant):
     sender = new_sender()
-    assistant.say(sender, "no water supply in Sukhliya since morning")
+    reply = assistant.say(sender, "no water supply in Sukhliya since morning")
     for _ in range(6):
         asked = assistant.slot(sender, "requested_slot")
         if asked == "confirm":

@@ -11,7 +11,7 @@ import requests
 
 from tests.assistant import whatsapp_payloads as payloads
 from tests.assistant.conftest import tracking_number_in
-from tests.assistant.whatsapp_citizen import WhatsAppPerson, choices_in, new_number, text_of
+from tests.assistant.whatsapp_citizen import WhatsAppPerson, choices_in, text_of
 
 WEBHOOK_FUZZ_CASES = int(os.environ.get("WEBHOOK_FUZZ_CASES", "5000"))
 
