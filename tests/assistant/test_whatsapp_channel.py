@@ -272,3 +272,26 @@ def test_a_closed_window_is_not_retried(assistant):
     assert citizen.received == []
     assert assistant.graph.attempts_to(citizen.number) == 1
     assistant.graph.window_closed.discard(citizen.number)
+
+
+def test_a_flood_from_one_number_is_acknowledged_but_only_a_burst_is_answered(assistant):
+    flooder, bystander = new_number(), WhatsAppPerson(assistant)
+    flood = [payloads.text(flooder, f"hello {i}") for i in range(30)]
+
+    answers = [assistant.whatsapp.deliver(message) for message in flood]
+    bystander_reply = bystander.says("hello")
+
+    assert all(answer.status_code == 200 for answer in answers)  # Meta would redeliver anything else
+    assert len(bystander_reply) == 1
+    time.sleep(2.0)
+    turns = user_turns(assistant, flooder)
+    assert 1 <= turns <= 12  # the burst (10) and what refilled meanwhile, not 30
+
+
+def test_each_message_is_marked_read(assistant):
+    citizen = WhatsAppPerson(assistant)
+    message = payloads.text(citizen.number, "hello")
+
+    citizen.send(message)
+
+    assert message["id"] in assistant.graph.read_receipts()
