@@ -1,0 +1,53 @@
+"""Rasa's RabbitMQ event broker, publishing conversations under pseudonyms instead of phone numbers.
+
+On WhatsApp the conversation id is the citizen's phone number, and analytics consumers need neither it
+nor the WhatsApp profile name. Each event is published with `sender_id` replaced by a keyed hash (the
+same citizen keeps the same pseudonym, which cannot be reversed without the key), the profile name
+removed from message metadata, and phone-like digit runs in the text masked.
+
+    event_broker:
+      type: event_brokers.pseudonymous_pika.PseudonymousPikaEventBroker
+      pseudonym_key: ${ANALYTICS_PSEUDONYM_KEY}
+      …                      # every option of Rasa's `type: pika`
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import hmac
+import re
+from typing import Any, Dict, Optional, Text
+
+import rasa.shared.core.events  # noqa: F401  (PikaEventBroker reaches it as an attribute without importing it)
+from rasa.core.brokers.pika import PikaEventBroker
+
+PHONE_LIKE = re.compile(r"(?<!\d)\+?\d[\d\s-]{7,13}\d(?!\d)")
+
+
+def pseudonym(sender_id: str, key: str) -> str:
+    return "citizen-" + hmac.new(key.encode(), sender_id.encode(), hashlib.sha256).hexdigest()[:20]
+
+
+def pseudonymised(event: Dict[Text, Any], key: str) -> Dict[Text, Any]:
+    """A copy of a serialised tracker event fit for analytics."""
+    cleaned = copy.deepcopy(event)
+    if cleaned.get("sender_id"):
+        cleaned["sender_id"] = pseudonym(str(cleaned["sender_id"]), key)
+    if isinstance(cleaned.get("text"), str):
+        cleaned["text"] = PHONE_LIKE.sub("[number]", cleaned["text"])
+    metadata = cleaned.get("metadata")
+    if isinstance(metadata, dict) and isinstance(metadata.get("whatsapp"), dict):
+        metadata["whatsapp"].pop("profile_name", None)
+    return cleaned
+
+
+class PseudonymousPikaEventBroker(PikaEventBroker):
+    def __init__(self, host: Text, username: Text, password: Text, pseudonym_key: Optional[Text] = None,
+                 **kwargs: Any) -> None:
+        if not pseudonym_key or len(str(pseudonym_key)) < 16:
+            raise ValueError("pseudonym_key (ANALYTICS_PSEUDONYM_KEY) of at least 16 characters is required")
+        super().__init__(host, username, password, **kwargs)
+        self.pseudonym_key = str(pseudonym_key)
+
+    def publish(self, event: Dict[Text, Any], headers: Optional[Dict[Text, Text]] = None) -> None:
+        super().publish(pseudonymised(event, self.pseudonym_key), headers)
