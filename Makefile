@@ -16,13 +16,14 @@ MODEL      := models/current.tar.gz
 MODEL_DEPS := config.yml domain.yml $(shell find data nlu_components -name '*.yml' -o -name '*.py' 2>/dev/null) city/gazetteer.yml
 RASA       := $(VENV)/bin/rasa
 
-.PHONY: help setup train run serve-311 worker-311 serve test test-service test-assistant validate evaluate-nlu lock clean
+.PHONY: help setup train run serve-311 worker-311 serve test test-service test-assistant validate evaluate-nlu fuzz-311 lock clean
 
 help:
 	@echo "make run         set up, train if needed, start the services and chat with the assistant"
 	@echo "make test        set up and run every test"
 	@echo "make serve-311   the 311 service alone, foreground"
 	@echo "make serve       every service, foreground"
+	@echo "make fuzz-311    fuzz the 311 service from its OpenAPI document at length"
 	@echo "make setup       virtual env in $(VENV) with pinned requirements, local keys in $(SECRETS)"
 
 setup: $(STAMP) $(SECRETS)
@@ -74,6 +75,11 @@ test-assistant: setup $(MODEL)
 
 test-service: setup
 	$(WITH_ENV) $(PYTHON) -m pytest -q tests/service
+
+# The OpenAPI fuzzing of tests/service/test_openapi_fuzzing.py at length; OPENAPI_FUZZ_SEED=n picks another run.
+fuzz-311: setup
+	$(WITH_ENV) OPENAPI_FUZZ_CALLS=$${OPENAPI_FUZZ_CALLS:-100000} OPENAPI_FUZZ_SQLITE_CALLS=$${OPENAPI_FUZZ_SQLITE_CALLS:-20000} \
+	  OPENAPI_FUZZ_SECONDS=$${OPENAPI_FUZZ_SECONDS:-1800} $(PYTHON) -m pytest -q tests/service/test_openapi_fuzzing.py
 
 lock:
 	$(PYTHON) -m pip install -r requirements.in && $(PYTHON) -m pip freeze --exclude-editable > requirements.txt
