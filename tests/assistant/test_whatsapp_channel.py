@@ -215,6 +215,7 @@ def test_a_location_pin_files_a_complaint_with_its_coordinates(assistant):
         "address": payloads.location(citizen.number, 22.7185, 75.8545, name="Rajwada", address="Rajwada, Indore"),
         "ward": payloads.text(citizen.number, "58"),
         "confirm": payloads.text(citizen.number, "yes"),
+        "join_duplicate": payloads.text(citizen.number, "no"),
     })
 
     tracking = tracking_number_in(" ".join(text_of(m) for m in reply))
@@ -231,7 +232,7 @@ def test_a_photo_files_a_complaint_with_our_own_media_url(assistant):
     reply = citizen.files_a_complaint(
         payloads.image(citizen.number, "MEDIA-GARBAGE-1", sha, caption="garbage heap not lifted in Palasia"),
         {"address": payloads.text(citizen.number, "Palasia square"), "ward": payloads.text(citizen.number, "33"),
-         "confirm": payloads.text(citizen.number, "yes")})
+         "confirm": payloads.text(citizen.number, "yes"), "join_duplicate": payloads.text(citizen.number, "no")})
 
     stored = assistant.complaint(tracking_number_in(" ".join(text_of(m) for m in reply)))
     assert stored["media_url"].startswith(assistant.rasa_url + "/webhooks/whatsapp/media/")
