@@ -11,7 +11,7 @@ import requests
 
 from tests.assistant import whatsapp_payloads as payloads
 from tests.assistant.conftest import tracking_number_in
-from tests.assistant.whatsapp_citizen import WhatsAppPerson, choices_in, text_of
+from tests.assistant.whatsapp_citizen import WhatsAppPerson, choices_in, new_number, text_of
 
 WEBHOOK_FUZZ_CASES = int(os.environ.get("WEBHOOK_FUZZ_CASES", "5000"))
 
@@ -145,3 +145,28 @@ def test_thousands_of_mutated_webhook_payloads_never_cause_a_server_error(assist
           f"status codes {dict(sorted(statuses.items()))}")
     assert not [code for code in statuses if code >= 500]
     assert requests.get(assistant.rasa_url + "/webhooks/whatsapp/", timeout=30).status_code == 200
+
+
+# --- a worker that died after the 200 -------------------------------------------------------------------------
+def test_a_message_acknowledged_but_never_answered_is_answered_after_a_restart(assistant):
+    import sqlite3
+    from datetime import datetime, timedelta, timezone
+
+    from whatsapp_cloud.webhook import InboundMessage
+
+    orphan, answered = new_number(), new_number()
+    ten_minutes_ago = (datetime.now(timezone.utc) - timedelta(minutes=10)).replace(tzinfo=None).isoformat(" ")
+    store_path = assistant.environment["WHATSAPP_STORE_URL"].split("///", 1)[1]
+    with sqlite3.connect(store_path) as db:  # as the crashed worker left them: stored, acknowledged, unanswered
+        for number, handled in ((orphan, None), (answered, ten_minutes_ago)):
+            message = InboundMessage(message_id=payloads.new_wamid(), sender=number, kind="text", text="hello")
+            db.execute("INSERT INTO whatsapp_inbound (message_id, sender_key, message_json, received_at, handled_at) "
+                       "VALUES (?, ?, ?, ?, ?)", (message.message_id, number[-6:], json.dumps(message.to_dict()),
+                                                  ten_minutes_ago, handled))
+
+    assistant.servers["rasa"].stop()
+    assistant.servers["rasa"].start()
+
+    assert len(assistant.graph.wait_for_messages(orphan, 1, timeout=60)) == 1
+    time.sleep(1.0)
+    assert assistant.graph.messages_to(answered) == []  # answered before the crash: not again
