@@ -35,9 +35,13 @@ def pending_store() -> PendingStore:
 
 
 def idempotency_key(tracker: Tracker) -> str:
-    """One key per conversation and confirming message: a redelivered "yes" or a retried action files once."""
-    message_id = tracker.latest_message.get("message_id") or ""
-    return hashlib.sha256(f"{tracker.sender_id}|{message_id}".encode("utf-8")).hexdigest()
+    """One key per run of the complaint form: a redelivered or repeated "yes", a retried action, or a turn
+    replayed after a crash all file the same complaint once. (The form's start is in the tracker, which a
+    crash rolls back only to an earlier point of the same run.)"""
+    started = next((event.get("timestamp") for event in reversed(tracker.events)
+                    if event.get("event") == "active_loop" and event.get("name") == "complaint_form"), None)
+    run = f"form@{started}" if started is not None else f"message@{tracker.latest_message.get('message_id') or ''}"
+    return hashlib.sha256(f"{tracker.sender_id}|{run}".encode("utf-8")).hexdigest()
 
 
 def complaint_fields(tracker: Tracker) -> Dict[str, Any]:
@@ -91,17 +95,23 @@ class FileComplaint(Action):
         if tracker.get_slot("join_duplicate") and tracker.get_slot("duplicate_of"):
             return await self._join(dispatcher, tracker)
         fields, key = complaint_fields(tracker), idempotency_key(tracker)
+        store = pending_store()
+        # Kept before the call: if this action server dies mid-call, the pending worker finishes the filing
+        # (same key, so never twice) and tells the citizen.
+        await asyncio.to_thread(store.keep, key, tracker.sender_id, language_of(tracker), fields, "filing")
         try:
             filed = await asyncio.to_thread(shared_client().file, fields, key)
         except ServiceUnavailable:
-            await asyncio.to_thread(pending_store().keep, key, tracker.sender_id, language_of(tracker), fields)
+            await asyncio.to_thread(store.settle, key, "pending")
             dispatcher.utter_message(response="utter_complaint_kept")
             return reset_form()
         except RequestRejected as error:
+            await asyncio.to_thread(store.settle, key, "rejected")
             log.warning("311 service refused a complaint: %s", error.descriptions)
             dispatcher.utter_message(response="utter_service_error")
             return reset_form()
         tracking = filed["service_request_id"]
+        await asyncio.to_thread(store.settle, key, "told", tracking)
         expected = resolution_time(filed.get("expected_datetime"))
         agency = await responsible(tracker, filed.get("department"), filed.get("zone"))
         dispatcher.utter_message(response="utter_complaint_filed", tracking_number=tracking,

@@ -11,7 +11,7 @@ import json
 import logging
 import os
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Dict, List, Optional
 
@@ -25,6 +25,9 @@ from actions.open311_client import ClientSettings, Open311Client, RequestRejecte
 
 log = logging.getLogger(__name__)
 Base = declarative_base()
+# An action files within OPEN311_TIMEOUT × OPEN311_ATTEMPTS plus back-off (about 17 s by default); a row still
+# `filing` well after that belongs to an action server that died mid-call.
+FILING_GRACE_SECONDS = float(os.environ.get("PENDING_FILING_GRACE_SECONDS", "120"))
 DEFAULT_URL = f"sqlite:///{Path(__file__).resolve().parent.parent / 'var' / 'pending_complaints.sqlite3'}"
 
 
@@ -59,19 +62,40 @@ class PendingStore:
         Base.metadata.create_all(self.engine)
         self.sessions = sessionmaker(self.engine, future=True, expire_on_commit=False)
 
-    def keep(self, idempotency_key: str, sender_id: str, language: str, fields: Dict[str, object]) -> None:
-        """Remember a complaint to file later; keeping the same key twice is harmless."""
+    def keep(self, idempotency_key: str, sender_id: str, language: str, fields: Dict[str, object],
+             state: str = "pending") -> None:
+        """Remember a complaint to file later (or, as `filing`, one being filed now); the same key twice is harmless."""
         try:
             with self.sessions.begin() as session:
                 session.add(PendingComplaint(
                     idempotency_key=idempotency_key, sender_id=sender_id, language=language,
-                    fields_json=json.dumps(fields, ensure_ascii=False), state="pending", attempts=0, created_at=_now()))
+                    fields_json=json.dumps(fields, ensure_ascii=False), state=state, attempts=0, created_at=_now()))
         except IntegrityError:
             log.info("complaint %s was already kept", idempotency_key[:12])
 
+    def settle(self, idempotency_key: str, state: str, tracking_number: Optional[str] = None) -> None:
+        """What became of a complaint the action filed itself: `told` (the citizen has the number), `pending`
+        (the service was down: the worker files it) or `rejected`."""
+        with self.sessions.begin() as session:
+            row = session.execute(select(PendingComplaint).where(
+                PendingComplaint.idempotency_key == idempotency_key)).scalar_one_or_none()
+            if row is None or row.state == "told":
+                return
+            row.state = state
+            if tracking_number:
+                row.tracking_number, row.filed_at = tracking_number, _now()
+            if state == "told":
+                row.citizen_told_at = _now()
+
     def due(self, limit: int = 50) -> List[PendingComplaint]:
+        """Kept complaints to file, filed ones whose citizen is not told yet, and filings whose action
+        server died mid-call (still `filing` after the grace period)."""
+        stalled_before = _now() - timedelta(seconds=FILING_GRACE_SECONDS)
+        query = select(PendingComplaint).where(
+            PendingComplaint.state.in_(["pending", "filed"])
+            | ((PendingComplaint.state == "filing") & (PendingComplaint.created_at < stalled_before))
+        ).order_by(PendingComplaint.id)
         with self.sessions() as session:
-            query = select(PendingComplaint).where(PendingComplaint.state.in_(["pending", "filed"])).order_by(PendingComplaint.id)
             return list(session.execute(query.limit(limit)).scalars())
 
     def update(self, row_id: int, **values: object) -> None:
@@ -99,7 +123,7 @@ def file_pending(store: PendingStore, client: Open311Client, rasa_url: str, toke
     """One pass: file what is pending, then tell citizens whose complaint got its number. Returns filings."""
     filed_count = 0
     for row in store.due():
-        if row.state == "pending":
+        if row.state in ("pending", "filing"):
             try:
                 filed = client.file(json.loads(row.fields_json), row.idempotency_key)
             except ServiceUnavailable as error:

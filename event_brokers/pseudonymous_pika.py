@@ -2,8 +2,8 @@
 
 On WhatsApp the conversation id is the citizen's phone number, and analytics consumers need neither it
 nor the WhatsApp profile name. Each event is published with `sender_id` replaced by a keyed hash (the
-same citizen keeps the same pseudonym, which cannot be reversed without the key), the profile name
-removed from message metadata, and phone-like digit runs in the text masked.
+same citizen keeps the same pseudonym, which cannot be reversed without the key), every profile name
+removed, and phone-like digit runs masked in every string of the event (text, parse data, slot values).
 
     event_broker:
       type: event_brokers.pseudonymous_pika.PseudonymousPikaEventBroker
@@ -29,16 +29,22 @@ def pseudonym(sender_id: str, key: str) -> str:
 
 
 def pseudonymised(event: Dict[Text, Any], key: str) -> Dict[Text, Any]:
-    """A copy of a serialised tracker event fit for analytics."""
-    cleaned = copy.deepcopy(event)
-    if cleaned.get("sender_id"):
-        cleaned["sender_id"] = pseudonym(str(cleaned["sender_id"]), key)
-    if isinstance(cleaned.get("text"), str):
-        cleaned["text"] = PHONE_LIKE.sub("[number]", cleaned["text"])
-    metadata = cleaned.get("metadata")
-    if isinstance(metadata, dict) and isinstance(metadata.get("whatsapp"), dict):
-        metadata["whatsapp"].pop("profile_name", None)
+    """A copy of a serialised tracker event fit for analytics: every string in it (message text, parse
+    data, slot values) has its phone-like digit runs masked, and no profile name is left."""
+    cleaned = _masked(copy.deepcopy(event))
+    if event.get("sender_id"):
+        cleaned["sender_id"] = pseudonym(str(event["sender_id"]), key)
     return cleaned
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, str):
+        return PHONE_LIKE.sub("[number]", value)
+    if isinstance(value, list):
+        return [_masked(item) for item in value]
+    if isinstance(value, dict):
+        return {name: _masked(item) for name, item in value.items() if name != "profile_name"}
+    return value
 
 
 class PseudonymousPikaEventBroker(PikaEventBroker):
