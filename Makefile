@@ -16,13 +16,14 @@ MODEL      := models/current.tar.gz
 MODEL_DEPS := config.yml domain.yml $(shell find data nlu_components -name '*.yml' -o -name '*.py' 2>/dev/null) city/gazetteer.yml
 RASA       := $(VENV)/bin/rasa
 
-.PHONY: help setup train run serve-311 worker-311 serve test test-service test-assistant validate evaluate-nlu fuzz-311 lock clean
+.PHONY: help setup train run serve-311 worker-311 serve test test-service test-assistant validate evaluate-nlu fuzz-311 serve-production test-production bench-workers lock clean
 
 help:
 	@echo "make run         set up, train if needed, start the services and chat with the assistant"
 	@echo "make test        set up and run every test"
 	@echo "make serve-311   the 311 service alone, foreground"
 	@echo "make serve       every service, foreground"
+	@echo "make serve-production  the production topology (PostgreSQL, Redis, RabbitMQ; 2 workers each), foreground"
 	@echo "make fuzz-311    fuzz the 311 service from its OpenAPI document at length"
 	@echo "make setup       virtual env in $(VENV) with pinned requirements, local keys in $(SECRETS)"
 
@@ -36,7 +37,7 @@ $(STAMP): requirements.txt scripts/find-python310.sh
 	$(PYTHON) -m pip install --quiet -r requirements.txt
 	rm -f $(VENV)/.installed-* && touch $@
 
-$(SECRETS):
+$(SECRETS): scripts/make-local-secrets.sh
 	scripts/make-local-secrets.sh $(SECRETS)
 
 train: $(MODEL)
@@ -75,6 +76,17 @@ test-assistant: setup $(MODEL)
 
 test-service: setup
 	$(WITH_ENV) $(PYTHON) -m pytest -q tests/service
+
+# The production topology on this machine: PostgreSQL, Redis, RabbitMQ; 2 workers per server (docs/deployment.md).
+serve-production: setup $(MODEL)
+	$(WITH_ENV) scripts/serve-production.sh $(PYTHON)
+
+test-production: setup $(MODEL)
+	$(WITH_ENV) $(PYTHON) -m pytest -q tests/production
+
+# One Rasa worker against two, 200 simultaneous conversations, 3 rounds (about 7 minutes).
+bench-workers: setup $(MODEL)
+	$(WITH_ENV) $(PYTHON) scripts/bench_workers.py --conversations 200 --rounds 3
 
 # The OpenAPI fuzzing of tests/service/test_openapi_fuzzing.py at length; OPENAPI_FUZZ_SEED=n picks another run.
 fuzz-311: setup
