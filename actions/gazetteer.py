@@ -1,34 +1,33 @@
-"""The wards that the city's gazetteer ties to a locality, so the assistant need not ask for them."""
+"""What the city's gazetteer settles without asking: the ward of a locality, the locality of a location pin."""
 from __future__ import annotations
 
+import math
 import os
 from functools import lru_cache
 from pathlib import Path
-import math
 from typing import Dict, List, Optional, Tuple
 
 import yaml
 
 DEFAULT_GAZETTEER = Path(__file__).resolve().parent.parent / "city" / "gazetteer.yml"
-
-
-@lru_cache(maxsize=1)
-def _wards_by_locality() -> Dict[str, int]:
-    path = Path(os.environ.get("CITY_GAZETTEER", DEFAULT_GAZETTEER))
-    with path.open(encoding="utf-8") as handle:
-        localities = yaml.safe_load(handle)["localities"]
-    return {locality["name"]: locality["ward"] for locality in localities if locality.get("ward")}
-
-
 NEAR_ENOUGH_METRES = 800  # the gazetteer's centres are approximate (about ±1 km)
 
 
 @lru_cache(maxsize=1)
-def _placed_localities() -> List[Tuple[str, float, float]]:
+def _localities() -> List[dict]:
     path = Path(os.environ.get("CITY_GAZETTEER", DEFAULT_GAZETTEER))
     with path.open(encoding="utf-8") as handle:
-        localities = yaml.safe_load(handle)["localities"]
-    return [(l["name"], float(l["lat"]), float(l["long"])) for l in localities
+        return yaml.safe_load(handle)["localities"]
+
+
+@lru_cache(maxsize=1)
+def _wards_by_locality() -> Dict[str, int]:
+    return {locality["name"]: locality["ward"] for locality in _localities() if locality.get("ward")}
+
+
+@lru_cache(maxsize=1)
+def _placed_localities() -> List[Tuple[str, float, float]]:
+    return [(l["name"], float(l["lat"]), float(l["long"])) for l in _localities()
             if l.get("lat") is not None and l.get("long") is not None]
 
 
