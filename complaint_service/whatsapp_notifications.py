@@ -114,26 +114,23 @@ class WhatsAppNotificationSender:
             bubbles = [messages.text_message(piece) for piece in messages.split_text(self._text(text_key, language, fields))]
             photo = payload.get("media_url") if notification.event == "created" else None
             return ([messages.image_message(photo, payload["service_request_id"])] if photo else []) + bubbles
-        note = payload.get("note")
         photo = payload.get("update_media_url")
-        leading = [messages.image_message(photo, note or "")] if photo else []
-        if payload.get("status") == Status.RESOLVED.value:
-            text = self._text("citizen_resolved", language, fields)
-            if note and not photo:
-                text += "\n" + self._text("citizen_note", language, fields)
-            return leading + messages.choice_messages(text, self._rating_choices(payload, language))
-        text = self._text("citizen_status", language, fields)
-        if note and not photo:
+        resolved = payload.get("status") == Status.RESOLVED.value
+        text = self._text("citizen_resolved" if resolved else "citizen_status", language, fields)
+        if payload.get("note") and not photo:  # with a photo, the note is its caption
             text += "\n" + self._text("citizen_note", language, fields)
+        leading = [messages.image_message(photo, payload.get("note") or "")] if photo else []
+        if resolved:
+            return leading + messages.choice_messages(text, self._rating_choices(payload, language))
         return leading + [messages.text_message(piece) for piece in messages.split_text(text)]
 
     def _rating_choices(self, payload: Dict[str, Any], language: str) -> List[Choice]:
         tracking = payload["service_request_id"]
         buttons = self.texts["rating_buttons"]
         return [
-            Choice(buttons["good"][language], f'/rate_complaint{{"tracking_number": "{tracking}", "rating": "5"}}'),
-            Choice(buttons["poor"][language], f'/rate_complaint{{"tracking_number": "{tracking}", "rating": "2"}}'),
-            Choice(buttons["reopen"][language], f'/reopen_complaint{{"tracking_number": "{tracking}"}}'),
+            Choice(buttons["good"][language], f'/rate_complaint{{"complaint_id": "{tracking}", "rating": "5"}}'),
+            Choice(buttons["poor"][language], f'/rate_complaint{{"complaint_id": "{tracking}", "rating": "2"}}'),
+            Choice(buttons["reopen"][language], f'/reopen_complaint{{"complaint_id": "{tracking}"}}'),
         ]
 
     def _fields(self, payload: Dict[str, Any], language: str) -> Dict[str, str]:

@@ -79,7 +79,8 @@ def test_an_officers_done_with_a_photo_resolves_the_complaint_and_the_citizen_ca
     told = citizen.received
     assert rating, [text_of(m) for m in told]
     good = choices_in(rating[-1])[0]
-    citizen.taps(good)
+    file_garbage_complaint(assistant, citizen, "palasia me kachra gaadi aaj bhi nahi aayi")  # a newer complaint
+    citizen.taps(good)  # the button names its complaint, whatever the conversation talked about last
 
     assert _rating_of(assistant, tracking, citizen.number) == 5
 
