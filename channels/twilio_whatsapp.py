@@ -423,12 +423,8 @@ class TwilioWhatsAppInput(TwilioInput):
                 and _field(form, "To") in ("", self.settings.whatsapp_number))
 
     def _claim(self, message: InboundMessage) -> bool:
-        if not self.store.claim(message, sender_key(message.sender)):
-            return False
-        # The Cloud API channel replays unanswered messages of this shared store after a crash, through Meta's
-        # API and another number; taking the replay claim now keeps Twilio's messages out of its replay.
-        self.store.claim_replay(message.message_id)
-        return True
+        # Marked as Twilio's, so the Cloud API channel's replay after a crash never answers it through Meta.
+        return self.store.claim(message, sender_key(message.sender), channel="twilio")
 
     # --- background turns, in order per sender ------------------------------------------------------
     def _schedule(self, message: InboundMessage, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:

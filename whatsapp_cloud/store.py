@@ -31,6 +31,7 @@ class InboundRecord(Base):
     __tablename__ = "whatsapp_inbound"
 
     message_id = Column(String(255), primary_key=True)
+    channel = Column(String(20), nullable=False, server_default="whatsapp")  # which channel answers (and replays) it
     sender_key = Column(String(64), nullable=False, index=True)
     message_json = Column(Text, nullable=False)
     received_at = Column(DateTime, nullable=False, index=True)
@@ -91,10 +92,11 @@ class WhatsAppStore:
         self._insert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
 
     # --- inbound: exactly once --------------------------------------------------------------------
-    def claim(self, message: InboundMessage, sender_key: str, now: Optional[datetime] = None) -> bool:
-        """True for the first delivery of this wamid; False for every redelivery, from any worker."""
+    def claim(self, message: InboundMessage, sender_key: str, now: Optional[datetime] = None,
+              channel: str = "whatsapp") -> bool:
+        """True for the first delivery of this message id; False for every redelivery, from any worker."""
         statement = self._insert(InboundRecord).values(
-            message_id=message.message_id, sender_key=sender_key,
+            message_id=message.message_id, channel=channel, sender_key=sender_key,
             message_json=json.dumps(message.to_dict(), ensure_ascii=False), received_at=now or utc_now(),
         ).on_conflict_do_nothing(index_elements=["message_id"])
         with self.sessions.begin() as session:
@@ -115,10 +117,12 @@ class WhatsAppStore:
                 .values(replayed_at=utc_now())
             ).rowcount == 1
 
-    def unhandled(self, received_before: datetime, received_after: datetime) -> List[InboundMessage]:
-        """Messages acknowledged to Meta but never answered (their worker died), oldest first."""
+    def unhandled(self, received_before: datetime, received_after: datetime,
+                  channel: str = "whatsapp") -> List[InboundMessage]:
+        """A channel's messages acknowledged but never answered (their worker died), oldest first."""
         query = (select(InboundRecord.message_json)
-                 .where(InboundRecord.handled_at.is_(None), InboundRecord.received_at < received_before,
+                 .where(InboundRecord.channel == channel, InboundRecord.handled_at.is_(None),
+                        InboundRecord.received_at < received_before,
                         InboundRecord.received_at > received_after)
                  .order_by(InboundRecord.received_at))
         with self.sessions() as session:
