@@ -120,6 +120,7 @@ class WhatsAppInput(InputChannel):
         self._turns = OrderedTurns(settings.concurrent_turns if settings else None)
         self._webhooks_in_flight = 0
         self._rate_limit = SenderRateLimit(settings.sender_messages_per_minute, settings.sender_burst) if settings else None
+        self._media = MediaStore(settings.media_dir, settings.public_url + MEDIA_PATH) if settings else None
 
     # --- parts created in the serving process (after any fork) -----------------------------------
     @property
@@ -133,10 +134,6 @@ class WhatsAppInput(InputChannel):
         if self._graph is None:
             self._graph = GraphApi(self.settings)
         return self._graph
-
-    @property
-    def media(self) -> MediaStore:
-        return MediaStore(self.settings.media_dir, self.settings.public_url + MEDIA_PATH)
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return WhatsAppOutput(self.graph, self.store) if self.settings else None
@@ -171,7 +168,7 @@ class WhatsAppInput(InputChannel):
 
         @webhook.route("/media/<name>", methods=["GET"])
         async def media(request: Request, name: str) -> HTTPResponse:
-            path = self.media.path_of(name) if self.settings else None
+            path = self._media.path_of(name) if self._media else None
             if path is None:
                 return response.text("not found", status=404)
             return await response.file(str(path))
@@ -181,12 +178,12 @@ class WhatsAppInput(InputChannel):
     # --- the webhook ------------------------------------------------------------------------------
     async def _receive(self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
         body = request.body or b""
+        if len(body) > MAX_BODY_BYTES:  # before hashing it
+            return response.text("too large", status=413)
         if self.settings is None or not is_signed_by(body, request.headers.get("X-Hub-Signature-256"),
                                                      self.settings.app_secret):
             log.warning("WhatsApp webhook with a missing or wrong signature refused")
             return response.text("forbidden", status=403)
-        if len(body) > MAX_BODY_BYTES:
-            return response.text("too large", status=413)
         try:
             payload = json.loads(body)
         except (ValueError, UnicodeDecodeError):
@@ -258,7 +255,7 @@ class WhatsAppInput(InputChannel):
         media = message.media or {}
         try:
             downloaded = await self.graph.download_media(str(media.get("id")), media.get("sha256"))
-            return await asyncio.to_thread(self.media.save, downloaded.content, downloaded.mime_type)
+            return await asyncio.to_thread(self._media.save, downloaded.content, downloaded.mime_type)
         except (GraphApiError, UnsupportedMedia, OSError) as error:
             log.warning("photo %s not kept: %s", message.message_id, error)
         except Exception as error:  # network trouble: the complaint goes on without the photo
