@@ -19,13 +19,6 @@ from actions.language import language_of
 from actions.open311_client import Forbidden, NotFound, RequestRejected, ServiceUnavailable, shared_client
 from nlu_components.officer_command import parse_officer_command
 
-NOTES = {
-    "resolved": "Resolved by the officer on WhatsApp",
-    "in_progress": "Work started (officer on WhatsApp)",
-    "assigned": "Assigned to {assignee}",
-}
-
-
 class OfficerCommand(Action):
     def name(self) -> Text:
         return "action_officer_command"
@@ -35,9 +28,11 @@ class OfficerCommand(Action):
         if command is None:
             dispatcher.utter_message(response="utter_not_an_officer")
             return []
-        note = command.note or NOTES[command.status].format(assignee=command.assignee)
-        if command.status == "assigned" and command.note:
-            note = f"Assigned to {command.assignee}: {command.note}"
+        # The citizen reads the note under a heading in their own language: only the officer's words go in
+        # it (and the assignee's name, with a language-neutral arrow), never a fixed English sentence.
+        note = command.note or ""
+        if command.assignee:
+            note = f"→ {command.assignee}" + (f": {note}" if note else "")
         # One update per WhatsApp message: a redelivered command changes nothing twice.
         message_id = tracker.latest_message.get("message_id") or ""
         update_id = "wa-" + hashlib.sha256(f"{tracker.sender_id}|{message_id}".encode()).hexdigest()[:40]

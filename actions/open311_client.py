@@ -150,8 +150,10 @@ class Open311Client:
         makes a repeated command a no-op.
         """
         body = {"api_key": self.settings.staff_key, "service_request_id": tracking_number, "status": status,
-                "description": note, "officer_phone": officer_phone, "update_id": update_id,
+                "officer_phone": officer_phone, "update_id": update_id,
                 "updated_datetime": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        if note:
+            body["description"] = note
         if media_url:
             body["media_url"] = media_url
         return self._call("POST", "/servicerequestupdates.json", data=body)[0]

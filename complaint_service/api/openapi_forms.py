@@ -50,7 +50,8 @@ _FIELDS: Dict[str, Dict[str, dict]] = {
         "description": _TEXT,
         "media_url": _TEXT,
         "actor": _TEXT,
-        "officer_phone": {"type": "string", "description": "a registered officer acting on WhatsApp"},
+        "officer_phone": {"type": "string",
+                          "description": "a registered officer acting on WhatsApp; then `description` may be left out"},
     },
 }
 _REQUIRED_FIELDS: Dict[str, List[str]] = {

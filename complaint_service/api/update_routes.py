@@ -84,7 +84,9 @@ class StaffUpdate:
 
 
 def _staff_update(parameters: Parameters) -> StaffUpdate:
-    required = ["service_request_id", "update_id", "status", "updated_datetime", "description"]
+    required = ["service_request_id", "update_id", "status", "updated_datetime"]
+    if parameters.get("officer_phone") is None:
+        required.append("description")  # an officer's one-word WhatsApp command ("done IMC-…") may carry none
     missing = [name for name in required if parameters.get(name) is None]
     if missing:
         raise bad_request(*[f"{name} is required" for name in missing])

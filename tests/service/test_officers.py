@@ -53,3 +53,15 @@ def test_registration_checks_the_department_and_the_number(service):
     assert service.cli("officers", "add", "--name", "X", "--phone", "12", "--department", "WATER").returncode == 1
     listed = service.cli("officers", "list")
     assert listed.returncode == 0 and "9196" not in listed.stdout  # numbers are masked
+
+
+def test_an_officers_command_may_carry_no_words_but_a_staff_update_must(service):
+    officer = new_phone()
+    register(service, officer, "SWM_HEALTH")
+    tracking = service.filed()
+
+    wordless_officer = service.staff_update(tracking, "in_progress", officer_phone=officer, description=None)
+    wordless_staff = service.staff_update(tracking, "resolved", description=None)
+
+    assert wordless_officer.status_code == 200, wordless_officer.text
+    assert wordless_staff.status_code == 400
