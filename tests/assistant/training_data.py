@@ -51,9 +51,9 @@ def _blocks_with_language(path: Path) -> Iterator[tuple]:
         yield language, block["intent"], examples
 
 
-def training_examples() -> List[Example]:
+def training_examples(nlu_dir: Path = NLU_DIR) -> List[Example]:
     found = []
-    for path in sorted(NLU_DIR.glob("*.yml")):
+    for path in sorted(nlu_dir.glob("*.yml")):
         for language, intent, examples in _blocks_with_language(path):
             found += [Example(intent, language or "?", text, path.name) for text in examples]
     return found
