@@ -16,7 +16,7 @@ MODEL      := models/current.tar.gz
 MODEL_DEPS := config.yml domain.yml $(shell find data nlu_components -name '*.yml' -o -name '*.py' 2>/dev/null) city/gazetteer.yml
 RASA       := $(VENV)/bin/rasa
 
-.PHONY: help setup train run serve-311 worker-311 serve test test-service test-assistant validate evaluate-nlu fuzz-311 serve-production test-production bench-workers lock clean
+.PHONY: help setup train run serve-311 worker-311 serve test test-service test-assistant validate evaluate-nlu review-nlu fuzz-311 serve-production test-production bench-workers lock clean
 
 help:
 	@echo "make run         set up, train if needed, start the services and chat with the assistant"
@@ -59,17 +59,28 @@ serve: setup $(MODEL)
 
 test: setup validate $(MODEL)
 	$(WITH_ENV) $(PYTHON) -m pytest -q tests
-	$(WITH_ENV) $(PYTHON) scripts/evaluate_nlu.py --model $(MODEL) --min-accuracy $(NLU_MIN_ACCURACY)
+	$(WITH_ENV) $(PYTHON) scripts/evaluate_nlu.py --model $(MODEL) --min-accuracy $(NLU_MIN_ACCURACY) --min-macro-f1 $(NLU_MIN_MACRO_F1)
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out var/results
 
-# Intent-accuracy gate per language on the held-out set (the starting point; raise it as the model improves).
+# Gates per language on the held-out set (tests/nlu, written apart from data/ and never tuned on).
 NLU_MIN_ACCURACY ?= en=0.90,hi=0.90,hinglish=0.90
+NLU_MIN_MACRO_F1 ?= 0.0
+FOLDS ?= 5
 
 validate: setup
 	$(RASA) data validate
 
+# The held-out figures (per-intent P/R/F1, confusions, entities), then a $(FOLDS)-fold cross-validation on the
+# training data with the fallback-threshold table (about 4 min a fold on 2 cores).
 evaluate-nlu: setup $(MODEL)
-	$(PYTHON) scripts/evaluate_nlu.py --model $(MODEL) --min-accuracy $(NLU_MIN_ACCURACY) --report var/nlu_report.json
+	mkdir -p var
+	$(PYTHON) scripts/evaluate_nlu.py --model $(MODEL) --per-intent --report var/nlu_report.json
+	$(PYTHON) scripts/cross_validate_nlu.py --folds $(FOLDS) --report var/cross_validation.json
+
+# The trainer's loop: misread messages from the tracker store, pseudonymised, into var/review/nlu_review.yml.
+REVIEW_ENDPOINTS ?= endpoints.production.yml
+review-nlu: setup
+	$(WITH_ENV) $(PYTHON) scripts/review_nlu.py --endpoints $(REVIEW_ENDPOINTS) --out var/review/nlu_review.yml
 
 test-assistant: setup $(MODEL)
 	$(WITH_ENV) $(PYTHON) -m pytest -q tests/assistant
