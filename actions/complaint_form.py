@@ -20,10 +20,10 @@ from actions import catalogue, gazetteer
 from actions.explaining_form import ExplainingFormValidation
 from actions.language import language_of
 from actions.open311_client import Open311Error, shared_client
+from city.wards import ward_range
 from nlu_components.indic_text import ascii_digits
 
 UNKNOWN_WARD = "unknown"
-HIGHEST_WARD = 85
 DUPLICATE_WINDOW = timedelta(days=7)
 _DONT_KNOW = re.compile(r"pata\s*n|pta\s*n|malum\s*n|maloom\s*n|don'?t\s*know|dont\s*know|not\s*sure|no\s*idea|"
                         r"पता\s*नहीं|नहीं\s*पता|मालूम\s*नहीं|नहीं\s*मालूम|unknown", re.IGNORECASE)
@@ -123,7 +123,7 @@ class ValidateComplaintForm(ExplainingFormValidation):
         text = ascii_digits(str(value or "").strip())
         if text == UNKNOWN_WARD:
             return self.accept("ward", UNKNOWN_WARD, ward_display="?")
-        if text.isdigit() and 1 <= int(text) <= HIGHEST_WARD:
+        if text.isdigit() and int(text) in ward_range():
             return self.accept("ward", str(int(text)), ward_display=str(int(text)))
         return self.reject("ward", dispatcher, tracker)
 

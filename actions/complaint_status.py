@@ -13,27 +13,24 @@ from rasa_sdk.types import DomainDict
 from actions.filing import resolution_time, responsible
 from actions.language import language_of
 from actions.open311_client import Citizen, Forbidden, NotFound, RequestRejected, ServiceUnavailable, shared_client
-
-STATUS_TEXT = {
-    "en": {"submitted": "Registered", "assigned": "Assigned to the team", "in_progress": "Work in progress",
-           "resolved": "Resolved", "closed": "Closed", "cancelled": "Cancelled", "reopened": "Reopened"},
-    "hi": {"submitted": "दर्ज", "assigned": "टीम को सौंपी गई", "in_progress": "काम जारी है",
-           "resolved": "निराकरण हुआ", "closed": "बंद", "cancelled": "रद्द", "reopened": "फिर से खोली गई"},
-    "hinglish": {"submitted": "Darj", "assigned": "Team ko saunpi gayi", "in_progress": "Kaam chal raha hai",
-                 "resolved": "Hal ho gaya", "closed": "Band", "cancelled": "Cancel", "reopened": "Dobara khuli"},
-}
+from city import statuses, tracking_numbers
 
 
 def status_text(language: str, detailed_status: str) -> str:
-    return STATUS_TEXT.get(language, STATUS_TEXT["en"]).get(detailed_status, detailed_status)
+    """The citizen's word for a status: the city's vocabulary, the same word the notifications use."""
+    return statuses.label(detailed_status, language)
 
 
 def asked_number(tracker: Tracker) -> Optional[str]:
-    """The tracking number in this message, else the one the conversation last talked about."""
+    """The tracking number in this message, else the one the conversation last talked about, canonical
+    whenever it reads as one (a value the classifier tagged keeps the citizen's spelling)."""
+    written = None
     for entity in reversed(tracker.latest_message.get("entities") or []):
-        if entity.get("entity") == "complaint_id":
-            return entity.get("value")
-    return tracker.get_slot("complaint_id") or tracker.get_slot("tracking_number")
+        if entity.get("entity") == "complaint_id" and entity.get("value"):
+            written = str(entity["value"])
+            break
+    written = written or tracker.get_slot("complaint_id") or tracker.get_slot("tracking_number")
+    return (tracking_numbers.normalise(written) or written) if written else None
 
 
 class CheckStatus(Action):

@@ -1,8 +1,14 @@
-"""Complaint statuses, the transitions between them, and how they read in Open311."""
+"""Complaint statuses, the transitions between them, and how they read in Open311.
+
+Which statuses are open and what each is called in the three languages is the city's status vocabulary
+(city/statuses.yml), shared with the chat; this module owns the state machine.
+"""
 from __future__ import annotations
 
 from enum import Enum
-from typing import Dict, FrozenSet
+from typing import Dict, FrozenSet, Mapping
+
+from city import statuses
 
 
 class Status(str, Enum):
@@ -15,8 +21,17 @@ class Status(str, Enum):
     REOPENED = "reopened"
 
 
+def _vocabulary() -> Mapping[str, statuses.StatusWords]:
+    vocabulary = statuses.vocabulary()
+    if set(vocabulary) != {status.value for status in Status}:
+        raise RuntimeError(f"{statuses.STATUSES_FILE} must list exactly the statuses "
+                           f"{', '.join(status.value for status in Status)}; it lists {', '.join(vocabulary)}")
+    return vocabulary
+
+
+_VOCABULARY = _vocabulary()
 OPEN_STATUSES: FrozenSet[Status] = frozenset(
-    {Status.SUBMITTED, Status.ASSIGNED, Status.IN_PROGRESS, Status.REOPENED}
+    status for status in Status if _VOCABULARY[status.value].open311 == "open"
 )
 
 ALLOWED_TRANSITIONS: Dict[Status, FrozenSet[Status]] = {
@@ -41,15 +56,8 @@ UPDATE_STATUS_ALIASES: Dict[str, Status] = {
     "DUPLICATE": Status.CLOSED,
 }
 
-STATUS_NOTES: Dict[Status, Dict[str, str]] = {
-    Status.SUBMITTED: {"en": "Submitted", "hi": "दर्ज", "hinglish": "Darj"},
-    Status.ASSIGNED: {"en": "Assigned", "hi": "सौंपा गया", "hinglish": "Assign ho gaya"},
-    Status.IN_PROGRESS: {"en": "Work in progress", "hi": "काम जारी है", "hinglish": "Kaam chal raha hai"},
-    Status.RESOLVED: {"en": "Resolved", "hi": "निराकरण हुआ", "hinglish": "Hal ho gaya"},
-    Status.CLOSED: {"en": "Closed", "hi": "बंद", "hinglish": "Band"},
-    Status.CANCELLED: {"en": "Cancelled by the citizen", "hi": "नागरिक द्वारा रद्द", "hinglish": "Cancel kiya gaya"},
-    Status.REOPENED: {"en": "Reopened", "hi": "फिर से खोली गई", "hinglish": "Dobara khuli"},
-}
+# The citizen's word for each status, by language: what the notifications and the status notes say.
+STATUS_NOTES: Mapping[Status, Mapping[str, str]] = {status: _VOCABULARY[status.value].labels for status in Status}
 
 
 class TransitionRefused(ValueError):
@@ -75,10 +83,14 @@ def check_transition(current: Status, target: Status) -> None:
 
 def open311_status(status: str) -> str:
     """Core Open311 knows only open and closed."""
-    return "open" if Status(status) in OPEN_STATUSES else "closed"
+    return _VOCABULARY[Status(status).value].open311
+
+
+def status_label(status: str, language: str) -> str:
+    """The citizen's word for a status in a language, the same word the chat uses."""
+    return _VOCABULARY[Status(status).value].label(language)
 
 
 def status_note(status: str) -> str:
     """Bilingual status note for Open311's status_notes."""
-    notes = STATUS_NOTES[Status(status)]
-    return f"{notes['en']} / {notes['hi']}"
+    return f"{status_label(status, 'en')} / {status_label(status, 'hi')}"

@@ -1,21 +1,21 @@
-"""Tracking numbers IMC-YYMMDD-NNNNN: allocation inside the create transaction, lenient parsing."""
+"""Tracking numbers IMC-YYMMDD-NNNNN: allocation inside the create transaction.
+
+The format and the lenient reading of what people type are the city's (city/tracking_numbers.py), shared
+with the assistant; `normalise` and `CANONICAL` are re-exported here for the service's routes.
+"""
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from city.tracking_numbers import CANONICAL, DAILY_CAPACITY, canonical, normalise
 from complaint_service.clock import india_date
 from complaint_service.models import DailySequence
 
-CANONICAL = re.compile(r"^IMC-\d{6}-\d{5}$")
-_LENIENT = re.compile(r"^\s*imc[\s\-_]*(\d{6})[\s\-_]*(\d{1,5})\s*$", re.IGNORECASE)
-DAILY_CAPACITY = 99_999
+__all__ = ["CANONICAL", "DAILY_CAPACITY", "SequenceExhausted", "allocate", "normalise"]
 
 
 class SequenceExhausted(RuntimeError):
@@ -37,14 +37,5 @@ def allocate(session: Session, requested_at_utc: datetime) -> str:
     value = session.execute(select(DailySequence.last_value).where(DailySequence.day == day)).scalar_one()
     if value > DAILY_CAPACITY:
         raise SequenceExhausted(f"more than {DAILY_CAPACITY} complaints on {day}")
-    return f"IMC-{day}-{value:05d}"
+    return canonical(day, value)
 
-
-def normalise(text: str) -> Optional[str]:
-    """The canonical form of a tracking number as a citizen typed it (any case, spaces, Devanagari digits)."""
-    ascii_digits = "".join(str(unicodedata.digit(ch)) if ch.isdigit() else ch for ch in text)
-    match = _LENIENT.match(ascii_digits)
-    if not match:
-        return None
-    day, sequence = match.groups()
-    return f"IMC-{day}-{int(sequence):05d}"

@@ -23,10 +23,11 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from city.tracking_numbers import find_all
+from city.wards import ward_range
 from nlu_components.indic_text import ascii_digits, loose_key
 
 DEFAULT_GAZETTEER = Path(__file__).resolve().parent.parent / "city" / "gazetteer.yml"
-HIGHEST_WARD = 85
 LONGEST_PLACE_IN_WORDS = 4
 
 _NOT_WORD_BEFORE = r"(?<![\p{L}\p{M}\p{N}])"
@@ -38,9 +39,6 @@ WARD_PATTERN = regex.compile(
     + r"([0-9०-९]{1,2})"
     + _NOT_WORD_AFTER,
     regex.IGNORECASE,
-)
-TRACKING_PATTERN = regex.compile(
-    _NOT_WORD_BEFORE + r"imc[\s\-_]*([0-9०-९]{6})[\s\-_]*([0-9०-९]{1,5})" + _NOT_WORD_AFTER, regex.IGNORECASE
 )
 _WORDS = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 
@@ -101,17 +99,13 @@ class CivicEntityExtractor(GraphComponent):
         return sorted(entities, key=lambda entity: entity["start"])
 
     def _tracking_numbers(self, text: str) -> List[Dict[str, Any]]:
-        found = []
-        for match in TRACKING_PATTERN.finditer(text):
-            day, sequence = ascii_digits(match.group(1)), ascii_digits(match.group(2))
-            found.append(_entity("complaint_id", f"IMC-{day}-{int(sequence):05d}", match.start(), match.end(), text))
-        return found
+        return [_entity("complaint_id", number.value, number.start, number.end, text) for number in find_all(text)]
 
     def _wards(self, text: str) -> List[Dict[str, Any]]:
         found = []
         for match in WARD_PATTERN.finditer(text):
             number = int(ascii_digits(match.group(1)))
-            if 1 <= number <= HIGHEST_WARD:
+            if number in ward_range():
                 found.append(_entity("ward", str(number), match.start(1), match.end(1), text))
         return found
 

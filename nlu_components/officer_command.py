@@ -3,6 +3,8 @@
 A command is a fixed form, not free language, so it is recognised by pattern before the classifier's
 guess counts: `OfficerCommandRecognizer` sets the intent, and the action reads the same parse.
 Whether the sender may give the command is the 311 service's decision (registered numbers only).
+The number is read by the city's one rule (city/tracking_numbers.py), so "done imc/261204/42" and
+"done आईएमसी-२६१२०४-४२" work as well as the canonical form.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu_components.indic_text import ascii_digits
+from city.tracking_numbers import find_all
 
 OFFICER_COMMAND_INTENT = "officer_command"
 VERBS = {
@@ -27,11 +29,12 @@ VERBS = {
     "shuru": "in_progress",
     "assign": "assigned", "assigned": "assigned",
 }
-_COMMAND = re.compile(
-    r"^\s*(?P<verb>" + "|".join(sorted(map(re.escape, VERBS), key=len, reverse=True)) + r")[\s:,-]+"
-    r"(?P<number>IMC[\s-]*\d{6}[\s-]*\d{5})"
-    r"(?:\s+(?:to|ko|को)\s+(?P<assignee>[^\n]{1,80}?))?"
-    r"(?:[\s:,.-]+(?P<note>.*))?\s*$",
+_VERB = re.compile(
+    r"^\s*(?P<verb>" + "|".join(sorted(map(re.escape, VERBS), key=len, reverse=True)) + r")[\s:,-]+",
+    re.IGNORECASE,
+)
+_AFTER_NUMBER = re.compile(
+    r"^(?:\s+(?:to|ko|को)\s+(?P<assignee>[^\n]{1,80}?))?(?:[\s:,.-]+(?P<note>.*))?\s*$",
     re.IGNORECASE | re.DOTALL,
 )
 
@@ -45,15 +48,22 @@ class OfficerCommand:
 
 
 def parse_officer_command(text: str) -> Optional[OfficerCommand]:
-    match = _COMMAND.match(ascii_digits(text or ""))
-    if match is None:
+    """The command in `text`: a verb, then a tracking number in any written form, then an assignee or a note."""
+    text = text or ""
+    verb = _VERB.match(text)
+    if verb is None:
         return None
-    digits = re.sub(r"\D", "", match.group("number"))
-    status = VERBS[match.group("verb").lower()]
-    assignee = (match.group("assignee") or "").strip() or None
+    numbers = find_all(text[verb.end():])
+    if not numbers or numbers[0].start != 0:
+        return None
+    rest = _AFTER_NUMBER.match(text[verb.end() + numbers[0].end:])
+    if rest is None:
+        return None
+    status = VERBS[verb.group("verb").lower()]
+    assignee = (rest.group("assignee") or "").strip() or None
     if status == "assigned" and assignee is None:
         return None
-    return OfficerCommand(status, f"IMC-{digits[:6]}-{digits[6:]}", assignee, (match.group("note") or "").strip() or None)
+    return OfficerCommand(status, numbers[0].value, assignee, (rest.group("note") or "").strip() or None)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

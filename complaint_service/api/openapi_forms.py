@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Dict, List
 
+from city.wards import ward_range
+
 _TEXT = {"type": "string"}
 _DATETIME = {"type": "string", "format": "date-time", "description": "ISO 8601 with a time zone"}
 _LANGUAGE = {"type": "string", "enum": ["en", "hi", "hinglish"]}
@@ -15,6 +17,7 @@ _TRUE_OR_FALSE = {"type": "string", "enum": ["true", "false"]}
 _PAGE = {"type": "integer", "minimum": 1, "maximum": 1_000_000}
 _PAGE_SIZE = {"type": "integer", "minimum": 1, "maximum": 1000}
 _CITIZEN = {"api_key": _TEXT, "phone": _TEXT, "account_id": _TEXT, "reason": _TEXT}
+_WARD = {"type": "integer", "minimum": ward_range().first, "maximum": ward_range().last}
 
 _FIELDS: Dict[str, Dict[str, dict]] = {
     "create": {
@@ -25,7 +28,7 @@ _FIELDS: Dict[str, Dict[str, dict]] = {
         "address_string": _TEXT,
         "address_id": _TEXT,
         "zipcode": _TEXT,
-        "ward": {"type": "integer", "minimum": 1, "maximum": 85},
+        "ward": _WARD,
         "locality": _TEXT,
         "language": _LANGUAGE,
         "description": {"type": "string", "maxLength": 4000},
@@ -80,7 +83,7 @@ _QUERIES: Dict[str, Dict[str, dict]] = {
         "account_id": {"type": "string", "description": "needs the api_key"},
         "api_key": _TEXT,
         "group": _TEXT,
-        "ward": {"type": "integer", "minimum": 1, "maximum": 85},
+        "ward": _WARD,
         "locality": _TEXT,
         "lat": {"type": "number"},
         "long": {"type": "number"},
