@@ -13,7 +13,7 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 MODEL      := models/current.tar.gz
-MODEL_DEPS := config.yml domain.yml $(shell find data nlu_components -name '*.yml' -o -name '*.py' 2>/dev/null) city/gazetteer.yml
+MODEL_DEPS := config.yml domain.yml $(shell find data nlu_components city -name '*.yml' -o -name '*.py' 2>/dev/null)
 RASA       := $(VENV)/bin/rasa
 
 .PHONY: help setup train run serve-311 worker-311 serve test test-service test-assistant validate evaluate-nlu review-nlu fuzz-311 serve-production test-production bench-workers lock clean
@@ -63,8 +63,8 @@ test: setup validate $(MODEL)
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out var/results
 
 # Gates per language on the held-out set (tests/nlu, written apart from data/ and never tuned on).
-NLU_MIN_ACCURACY ?= en=0.90,hi=0.90,hinglish=0.90
-NLU_MIN_MACRO_F1 ?= 0.0
+NLU_MIN_ACCURACY ?= en=0.88,hi=0.86,hinglish=0.86
+NLU_MIN_MACRO_F1 ?= 0.89
 FOLDS ?= 5
 
 validate: setup

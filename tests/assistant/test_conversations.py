@@ -174,16 +174,16 @@ def test_unknown_tracking_number_gets_a_clear_answer(assistant):
     assert "IMC-990101-99999" in reply.text
 
 
-@pytest.mark.parametrize("message", [
-    "my electricity bill is too high this month",
-    "property tax kitna bharna hai mujhe",
-    "बिजली का बिल बहुत ज्यादा आया है",
+@pytest.mark.parametrize("message, where_to_go", [
+    ("my electricity bill is too high this month", "1912"),
+    ("property tax kitna bharna hai mujhe", "311 app"),
+    ("बिजली का बिल बहुत ज्यादा आया है", "1912"),
 ])
-def test_out_of_scope_requests_are_declined_with_the_right_helpline(assistant, message):
+def test_out_of_scope_requests_are_declined_with_the_right_helpline(assistant, message, where_to_go):
     reply = assistant.say(new_sender(), message)
 
     assert tracking_number_in(reply.text) is None
-    assert any(marker in reply.text for marker in ("MPEB", "1912", "112"))
+    assert where_to_go in reply.text
 
 
 def test_low_confidence_offers_a_guess_then_gives_up_politely_never_looping(assistant):

@@ -13,7 +13,7 @@ _senders = itertools.count(1)
 
 
 def new_sender() -> str:
-    return f"9197{next(_senders):08d}"
+    return f"9195{next(_senders):08d}"  # a prefix no other test module uses: one Rasa serves them all
 
 
 def active_loop(assistant, sender: str):

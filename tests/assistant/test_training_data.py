@@ -6,13 +6,12 @@ import yaml
 
 from nlu_components.civic_entity_extractor import CivicEntityExtractor, DEFAULT_GAZETTEER, load_place_keys
 from nlu_components.indic_text import loose_key
-from tests.assistant.training_data import PROJECT_ROOT, held_out_examples, training_examples
+from tests.assistant.training_data import PROJECT_ROOT, training_examples
 
-COMPLAINT_INTENTS = ["report_garbage", "report_dead_animal", "report_public_toilet", "report_drainage",
-                     "report_water_supply", "report_road", "report_streetlight", "report_stray_animal",
-                     "report_mosquito", "report_tree_park", "report_encroachment"]
 LANGUAGES = ("en", "hi", "hinglish")
 DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+CATALOGUE = yaml.safe_load((PROJECT_ROOT / "city" / "catalogue.yml").read_text(encoding="utf-8"))
+COMPLAINT_INTENTS = [group["intent"] for group in CATALOGUE["groups"]]
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +37,7 @@ NOT_WRITTEN_BY_CITIZENS = {"share_attachment", "unsupported_message", "rate_comp
 
 
 def test_every_domain_intent_is_trained_in_every_language(examples):
-    counts = Counter((example.intent, example.language) for example in examples)
+    counts = Counter((example.intent.split("/")[0], example.language) for example in examples)
     for intent in DOMAIN["intents"]:
         if intent.startswith("EXTERNAL_") or intent in NOT_WRITTEN_BY_CITIZENS:
             continue
@@ -52,18 +51,6 @@ def test_no_example_is_listed_under_two_intents(examples):
         intents_of[example.normalised].add(example.intent)
     clashes = {text: intents for text, intents in intents_of.items() if len(intents) > 1}
     assert not clashes
-
-
-def test_no_test_sentence_is_in_the_training_data(examples):
-    trained = {example.normalised for example in examples}
-    leaked = [example.text for language in LANGUAGES for example in held_out_examples()[language] if example.normalised in trained]
-    assert not leaked
-
-
-def test_held_out_set_has_at_least_300_utterances_in_three_languages():
-    held_out = held_out_examples()
-    assert sum(len(items) for items in held_out.values()) >= 300
-    assert all(len(held_out[language]) >= 90 for language in LANGUAGES)
 
 
 def test_every_reply_exists_in_hindi_hinglish_and_english():
