@@ -16,7 +16,6 @@ import json
 from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
-from indic_transliteration import sanscript
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -28,8 +27,6 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_score
 
-from nlu_components.indic_text import detect_language
-
 REGULARISATION_CHOICES = (4.0, 16.0, 64.0)
 
 
@@ -37,12 +34,7 @@ REGULARISATION_CHOICES = (4.0, 16.0, 64.0)
 class EmbeddingIntentEnsemble(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        # roman_hindi_in_devanagari: embed Hinglish as written plus a rule-based Devanagari rendering of it
-        # (an ablation option; docs/benchmarks.md says whether it pays).
-        # hinglish_embedding_weight: the embeddings' weight for Hinglish messages (None: embedding_weight);
-        # e5 reads meaning well in English and Devanagari, less so in romanised Hindi.
-        return {"embedding_weight": 0.5, "hinglish_embedding_weight": None, "ranking_length": 10, "threads": 2,
-                "random_seed": 1, "roman_hindi_in_devanagari": False}
+        return {"embedding_weight": 0.5, "ranking_length": 10, "threads": 2, "random_seed": 1}
 
     @staticmethod
     def required_packages() -> List[Text]:
@@ -110,18 +102,7 @@ class EmbeddingIntentEnsemble(GraphComponent, IntentClassifier):
         return messages
 
     def _embed(self, texts: List[str]) -> np.ndarray:
-        return np.stack([np.asarray(self._encoder.query(self._as_embedded(text)), dtype=np.float32) for text in texts])
-
-    def _weight_for(self, text: str) -> float:
-        hinglish_weight = self.config.get("hinglish_embedding_weight")
-        if hinglish_weight is not None and detect_language(text) == "hinglish":
-            return float(hinglish_weight)
-        return float(self.config["embedding_weight"])
-
-    def _as_embedded(self, text: str) -> str:
-        if not self.config.get("roman_hindi_in_devanagari") or detect_language(text) != "hinglish":
-            return text
-        return f"{text} / {sanscript.transliterate(text.lower(), sanscript.ITRANS, sanscript.DEVANAGARI)}"
+        return np.stack([np.asarray(self._encoder.query(text), dtype=np.float32) for text in texts])
 
     def _embedding_probabilities(self, text: str) -> Dict[str, float]:
         scores = self._embed([text])[0] @ self.coefficients.T + self.intercepts
@@ -134,7 +115,7 @@ class EmbeddingIntentEnsemble(GraphComponent, IntentClassifier):
             return
         diet = {item["name"]: item["confidence"] for item in message.get(INTENT_RANKING_KEY) or []}
         embedding = self._embedding_probabilities(text)
-        weight = self._weight_for(text)
+        weight = self.config["embedding_weight"]
         combined = {
             name: (1 - weight) * diet.get(name, 0.0) + weight * embedding.get(name, 0.0)
             for name in set(diet) | set(embedding)
