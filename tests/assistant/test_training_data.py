@@ -4,14 +4,13 @@ from collections import Counter, defaultdict
 import pytest
 import yaml
 
+from complaint_service.city_data import load_city_data
 from nlu_components.civic_entity_extractor import CivicEntityExtractor, DEFAULT_GAZETTEER, load_place_keys
 from nlu_components.indic_text import loose_key
-from tests.assistant.training_data import PROJECT_ROOT, training_examples
+from tests.assistant.training_data import LANGUAGES, PROJECT_ROOT, training_examples
 
-LANGUAGES = ("en", "hi", "hinglish")
 DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
-CATALOGUE = yaml.safe_load((PROJECT_ROOT / "city" / "catalogue.yml").read_text(encoding="utf-8"))
-COMPLAINT_INTENTS = [group["intent"] for group in CATALOGUE["groups"]]
+COMPLAINT_INTENTS = [group.intent for group in load_city_data(PROJECT_ROOT / "city").catalogue.groups]
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ TEST_DIR = PROJECT_ROOT / "tests" / "nlu"
 LANGUAGE_COMMENTS = {"# english": "en", "# devanagari hindi": "hi", "# hindi": "hi", "# hinglish": "hinglish"}
 TEST_FILES = {"en": TEST_DIR / "test_nlu_en.yml", "hi": TEST_DIR / "test_nlu_hi.yml",
               "hinglish": TEST_DIR / "test_nlu_hinglish.yml"}
+LANGUAGES = tuple(TEST_FILES)
 _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]+\)|\{[^}]+\})")
 
 
