@@ -16,10 +16,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import catalogue, gazetteer
+from actions import catalogue
 from actions.explaining_form import ExplainingFormValidation
 from actions.language import language_of
 from actions.open311_client import Open311Error, shared_client
+from city.places import gazetteer
 from city.wards import ward_range
 from nlu_components.indic_text import ascii_digits
 
@@ -43,7 +44,10 @@ def _entity(tracker: Tracker, name: str) -> Optional[str]:
 def pinned_locality(tracker: Tracker) -> Optional[str]:
     """The gazetteer locality a shared location pin falls in, if the gazetteer can tell."""
     latitude, longitude = tracker.get_slot("latitude"), tracker.get_slot("longitude")
-    return gazetteer.locality_near(latitude, longitude) if latitude is not None and longitude is not None else None
+    if latitude is None or longitude is None:
+        return None
+    place = gazetteer().nearest(latitude, longitude)
+    return place.name if place else None
 
 
 class ValidateComplaintForm(ExplainingFormValidation):
@@ -76,7 +80,7 @@ class ValidateComplaintForm(ExplainingFormValidation):
     async def extract_ward(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         if tracker.get_slot("ward"):
             return {}
-        known = gazetteer.ward_of(_entity(tracker, "locality") or tracker.get_slot("locality") or pinned_locality(tracker))
+        known = gazetteer().ward_of(_entity(tracker, "locality") or tracker.get_slot("locality") or pinned_locality(tracker))
         if known:
             return {"ward": str(known)}
         if tracker.get_slot("requested_slot") != "ward":

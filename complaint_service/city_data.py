@@ -5,15 +5,15 @@ escalation levels are listed; this module gives them a schema and refuses to sta
 """
 from __future__ import annotations
 
-import math
-import re
-import unicodedata
 from functools import cached_property
 from pathlib import Path
 from typing import Dict, List, Literal, Optional
 
 import yaml
 from pydantic import BaseModel, Field, root_validator, validator
+
+from city import places
+
 
 LANGUAGES = ("en", "hi", "hinglish")
 Language = Literal["en", "hi", "hinglish"]
@@ -182,17 +182,11 @@ class Locality(BaseModel):
     lat: Optional[float] = None
     long: Optional[float] = None
     ward: Optional[int] = None
+    source: Optional[str] = None
 
     @property
     def spellings(self) -> List[str]:
         return [self.name] + ([self.hi] if self.hi else []) + self.variants
-
-
-def spelling_key(text: str) -> str:
-    """A comparison key for place names: NFC, case-folded, without punctuation, spaces or generic words."""
-    folded = unicodedata.normalize("NFC", text).casefold()
-    folded = re.sub(r"[\s\.\-_,'/]+", "", folded)
-    return folded
 
 
 class Gazetteer(BaseModel):
@@ -201,19 +195,20 @@ class Gazetteer(BaseModel):
     localities: List[Locality]
 
     @cached_property
-    def localities_by_spelling(self) -> Dict[str, Locality]:
-        index: Dict[str, Locality] = {}
-        for locality in self.localities:
-            for spelling in locality.spellings:
-                key = spelling_key(spelling)
-                if key in index and index[key].name != locality.name:
-                    raise ValueError(f"spelling '{spelling}' names both {index[key].name} and {locality.name}")
-                index[key] = locality
-        return index
+    def matcher(self) -> places.Gazetteer:
+        """city.places' one matching rule over these localities; raises on a spelling that names two."""
+        return places.Gazetteer([places.Place(name=l.name, hi=l.hi, variants=tuple(l.variants), kind=l.kind,
+                                              ward=l.ward, lat=l.lat, long=l.long, pincode=l.pincode,
+                                              source=l.source) for l in self.localities])
+
+    @cached_property
+    def localities_by_name(self) -> Dict[str, Locality]:
+        return {locality.name: locality for locality in self.localities}
 
     def find_locality(self, text: str) -> Optional[Locality]:
-        """The gazetteer entry a citizen's spelling of a place names, if any."""
-        return self.localities_by_spelling.get(spelling_key(text))
+        """The gazetteer entry a citizen's spelling of a place names, if any (misspellings allowed)."""
+        place = self.matcher.find(text)
+        return self.localities_by_name[place.name] if place else None
 
     def inside_city(self, lat: float, long: float) -> bool:
         return self.bounds.contains(lat, long)
@@ -250,7 +245,7 @@ class CityData(BaseModel):
     @root_validator(skip_on_failure=True)
     def localities_are_inside_the_city(cls, values: dict) -> dict:
         gazetteer: Gazetteer = values["gazetteer"]
-        gazetteer.localities_by_spelling  # raises on ambiguous spellings
+        gazetteer.matcher  # raises on ambiguous spellings
         for locality in gazetteer.localities:
             if locality.lat is not None and locality.long is not None:
                 if not gazetteer.inside_city(locality.lat, locality.long):
@@ -273,12 +268,3 @@ def load_city_data(directory: Path) -> CityData:
         gazetteer=Gazetteer(**_read_yaml(directory / "gazetteer.yml")),
         ladder=EscalationLadder(**_read_yaml(directory / "escalation.yml")),
     )
-
-
-def distance_metres(lat1: float, long1: float, lat2: float, long2: float) -> float:
-    """Great-circle distance between two WGS84 points."""
-    radius = 6_371_000.0
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    d_phi, d_lambda = math.radians(lat2 - lat1), math.radians(long2 - long1)
-    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
-    return 2 * radius * math.asin(math.sqrt(a))

@@ -8,7 +8,7 @@ from typing import List, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from complaint_service.city_data import distance_metres
+from city.places import distance_metres
 from complaint_service.lifecycle import OPEN_STATUSES
 from complaint_service.models import Complaint
 

@@ -5,7 +5,8 @@ import pytest
 import yaml
 
 from complaint_service.city_data import load_city_data
-from nlu_components.civic_entity_extractor import CivicEntityExtractor, DEFAULT_GAZETTEER, load_place_keys
+from city.places import gazetteer
+from nlu_components.civic_entity_extractor import CivicEntityExtractor
 from nlu_components.indic_text import loose_key
 from tests.assistant.training_data import LANGUAGES, PROJECT_ROOT, training_examples
 
@@ -71,21 +72,13 @@ def test_reply_buttons_fit_whatsapp_limits():
 
 
 def test_every_gazetteer_spelling_is_found_inside_a_sentence():
-    from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
-
-    extractor = CivicEntityExtractor(load_place_keys(DEFAULT_GAZETTEER))
-    tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
-    gazetteer = yaml.safe_load(DEFAULT_GAZETTEER.read_text(encoding="utf-8"))
+    extractor = CivicEntityExtractor(gazetteer())
     missed = []
-    for locality in gazetteer["localities"]:
-        for spelling in filter(None, [locality["name"], locality.get("hi"), *locality.get("variants", [])]):
+    for place in gazetteer().places:
+        for spelling in place.spellings:
             sentence = f"mere ghar ke paas {spelling} me kachra pada hai"
-            from rasa.shared.nlu.training_data.message import Message
-
-            message = Message(data={"text": sentence})
-            tokens = tokenizer.tokenize(message, "text")
-            found = [e["value"] for e in extractor.extract(sentence, tokens) if e["entity"] == "locality"]
-            if found != [locality["name"]]:
+            found = [e["value"] for e in extractor.extract(sentence) if e["entity"] == "locality"]
+            if found != [place.name]:
                 missed.append((spelling, found))
     assert not missed
 

@@ -110,8 +110,8 @@ def test_the_service_reads_numbers_by_the_same_rule() -> None:
 def test_the_nlu_extractor_finds_slashed_and_devanagari_numbers() -> None:
     from nlu_components.civic_entity_extractor import CivicEntityExtractor
 
-    extractor = CivicEntityExtractor(place_keys={})
-    found = extractor.extract("imc/251204/42 aur २५१२०५-७ ka status, ward 12", [])
+    extractor = CivicEntityExtractor()
+    found = extractor.extract("imc/251204/42 aur २५१२०५-७ ka status, ward 12")
 
     assert [(e["entity"], e["value"]) for e in found] == [
         ("complaint_id", "IMC-251204-00042"), ("complaint_id", "IMC-251205-00007"), ("ward", "12")]

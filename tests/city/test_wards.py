@@ -40,9 +40,9 @@ def test_membership_is_for_whole_numbers_only() -> None:
 def test_the_extractor_takes_wards_inside_the_range_only() -> None:
     from nlu_components.civic_entity_extractor import CivicEntityExtractor
 
-    extractor = CivicEntityExtractor(place_keys={})
+    extractor = CivicEntityExtractor()
 
-    assert [e["value"] for e in extractor.extract("ward 85 aur ward 86, वार्ड ४५", [])] == ["85", "45"]
+    assert [e["value"] for e in extractor.extract("ward 85 aur ward 86, वार्ड ४५")] == ["85", "45"]
 
 
 def test_the_service_describes_the_same_range() -> None:
