@@ -174,7 +174,10 @@ class Gazetteer:
             return None
         match = process.extractOne(key, self._correctable_keys, scorer=fuzz.ratio,
                                    score_cutoff=CLOSE_ENOUGH_TO_CORRECT)
-        return self.by_key[match[0]] if match else None
+        # A typo keeps the first letter and the length: "industrial" is not a misspelt "Rau Industrial".
+        if match is None or match[0][0] != key[0] or abs(len(match[0]) - len(key)) > 2:
+            return None
+        return self.by_key[match[0]]
 
     def _listed_at(self, words: List[_Word], index: int) -> Optional[Tuple[int, PlaceMention]]:
         for width in range(min(LONGEST_PLACE_IN_WORDS, len(words) - index), 0, -1):
@@ -208,6 +211,8 @@ class Gazetteer:
             window = words[index: index + width]
             if len(window) < width or not all(_is_name_word(word) for word in window):
                 continue
+            if width == 2 and any(len(word.text) < 4 for word in window):
+                continue  # "gir chuka" is a verb phrase, not a misspelt "Gitar Chowk"
             place = self._closest(place_key(word.text for word in window), SHORTEST_KEY_TO_GUESS)
             if place is not None:
                 return width, PlaceMention(place.name, window[0].start, window[-1].end, "misspelt")

@@ -35,8 +35,10 @@ def test_a_misspelt_place_is_corrected_to_the_gazetteer_name(city, text, name):
     assert [found[0] for found in _found(city, text)] == [name]
 
 
-def test_a_numbered_place_is_never_corrected_to_a_neighbouring_number(city):
+def test_a_numbered_place_is_never_corrected_to_a_neighbouring_number():
+    city = Gazetteer([_place("Scheme 74", "स्कीम 74"), _place("Sudama Nagar", "सुदामा नगर")])
     assert _found(city, "scheme no 71 me nali jam") == [("Scheme 71", "unlisted")]
+    assert _found(city, "स्कीम नं. 74 में") == [("Scheme 74", "listed")]
     assert _found(city, "सेक्टर C सुदामा नगर") == [("Sector C", "unlisted"), ("Sudama Nagar", "listed")]
 
 
@@ -84,3 +86,11 @@ def test_the_311_service_reads_places_by_the_same_rule(city):
     service_city = load_city_data(Path(__file__).resolve().parents[2] / "city")
     for spelling in ["vijay ngr", "विजयनगर", "bhawarkuwa", "Scheme No 54"]:
         assert service_city.gazetteer.find_locality(spelling).name == city.find(spelling).name
+
+
+def test_the_gazetteer_is_city_scale_with_both_scripts_and_a_source_for_every_place(city):
+    assert len(city.places) >= 500
+    for place in city.places:
+        assert place.hi and any("\u0900" <= ch <= "\u097f" for ch in place.hi), place.name
+        assert place.source, place.name
+        assert (place.lat is None) == (place.long is None), place.name
