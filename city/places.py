@@ -31,6 +31,7 @@ SHORTEST_KEY_TO_GUESS = 7
 # rapidfuzz ratio (0-100) on keys: a letter dropped or added passes from 7 letters on, a wrong letter only
 # from 9 on, so "Chandan Nagar" (chndnngr) is not taken for "Chandra Nagar" (chndrngr), nor HIG for MIG Colony.
 CLOSE_ENOUGH_TO_CORRECT = 88
+SPOTS_WITHIN_AN_AREA = frozenset({"landmark", "square", "market"})
 NEAR_ENOUGH_METRES = 800  # the gazetteer's centres are approximate (about ±1 km)
 
 # "Scheme No. 78", "स्कीम नंबर 78" and "Scheme 78" name one place: filler words inside a name are skipped.
@@ -130,6 +131,22 @@ class Gazetteer:
                 if other.name != place.name:
                     raise ValueError(f"the spelling '{spelling}' names both {other.name} and {place.name}")
         self._correctable_keys = [key for key in self.by_key if len(key) >= SHORTEST_KEY_TO_CORRECT]
+        self.area_of = self._areas_named_in_places()
+
+    def _areas_named_in_places(self) -> Dict[str, str]:
+        """"Vijay Nagar Square" → "Vijay Nagar", "Navlakha Bus Stand" → "Navlakha": a place named after its
+        area is reported as the area, because routing needs the area and the message keeps the landmark."""
+        areas: Dict[str, str] = {}
+        for place in self.places:
+            if place.kind not in SPOTS_WITHIN_AN_AREA:
+                continue  # "Vijay Nagar Extension" and "Khajrana Road" are places of their own
+            words = place.name.split()
+            for width in range(len(words) - 1, 0, -1):
+                area = self.by_name.get(" ".join(words[:width]))
+                if area is not None:
+                    areas[place.name] = area.name
+                    break
+        return areas
 
     @classmethod
     def from_file(cls, path: Path = GAZETTEER_FILE) -> "Gazetteer":
@@ -186,7 +203,8 @@ class Gazetteer:
                 continue
             place = self.by_key.get(place_key(word.text for word in window))
             if place is not None:
-                return width, PlaceMention(place.name, window[0].start, window[-1].end, "listed")
+                name = self.area_of.get(place.name, place.name)
+                return width, PlaceMention(name, window[0].start, window[-1].end, "listed")
         return None
 
     def _name_shaped_at(self, words: List[_Word], index: int) -> Optional[Tuple[int, PlaceMention]]:
@@ -202,7 +220,7 @@ class Gazetteer:
         # Scheme 71 is not a misspelt Scheme 74: numbered places are never corrected.
         place = self.by_key.get(key_of(written)) if numbered else self._closest(key_of(written))
         if place is not None:
-            return width, PlaceMention(place.name, start, end, "misspelt")
+            return width, PlaceMention(self.area_of.get(place.name, place.name), start, end, "misspelt")
         return width, PlaceMention(written, start, end, "unlisted")
 
     def _misspelt_at(self, words: List[_Word], index: int) -> Optional[Tuple[int, PlaceMention]]:
@@ -215,7 +233,8 @@ class Gazetteer:
                 continue  # "gir chuka" is a verb phrase, not a misspelt "Gitar Chowk"
             place = self._closest(place_key(word.text for word in window), SHORTEST_KEY_TO_GUESS)
             if place is not None:
-                return width, PlaceMention(place.name, window[0].start, window[-1].end, "misspelt")
+                name = self.area_of.get(place.name, place.name)
+                return width, PlaceMention(name, window[0].start, window[-1].end, "misspelt")
         return None
 
 

@@ -78,7 +78,7 @@ def test_every_gazetteer_spelling_is_found_inside_a_sentence():
         for spelling in place.spellings:
             sentence = f"mere ghar ke paas {spelling} me kachra pada hai"
             found = [e["value"] for e in extractor.extract(sentence) if e["entity"] == "locality"]
-            if found != [place.name]:
+            if found != [gazetteer().area_of.get(place.name, place.name)]:
                 missed.append((spelling, found))
     assert not missed
 

@@ -94,3 +94,10 @@ def test_the_gazetteer_is_city_scale_with_both_scripts_and_a_source_for_every_pl
         assert place.hi and any("\u0900" <= ch <= "\u097f" for ch in place.hi), place.name
         assert place.source, place.name
         assert (place.lat is None) == (place.long is None), place.name
+
+
+def test_a_spot_named_after_its_area_is_reported_as_the_area():
+    city = Gazetteer([_place("Navlakha"), Place("Navlakha Bus Stand", None, ("Navlakha Stand",), "landmark", None, None,
+                                                None, None, "test"), _place("Navlakha Extension")])
+    assert _found(city, "navlakha bus stand ke paas kachra") == [("Navlakha", "listed")]
+    assert _found(city, "navlakha extension me kachra") == [("Navlakha Extension", "listed")]
