@@ -63,10 +63,9 @@ test: setup validate $(MODEL)
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out var/results
 
 # Gates per language on the held-out set (tests/nlu, written apart from data/ and never tuned on): the level
-# measured on 2026-12-07 minus about 0.015 (docs/benchmarks.md). Hindi is 0.01 lower than the previous gate:
-# the Hinglish data added that day cost it 4 of 369 sentences while Hinglish gained 12 of 352.
-NLU_MIN_ACCURACY ?= en=0.88,hi=0.85,hinglish=0.90
-NLU_MIN_MACRO_F1 ?= en=0.90,hi=0.88,hinglish=0.92
+# measured on 2026-12-06 minus about 0.02 (docs/benchmarks.md).
+NLU_MIN_ACCURACY ?= en=0.88,hi=0.86,hinglish=0.86
+NLU_MIN_MACRO_F1 ?= 0.89
 FOLDS ?= 5
 
 validate: setup
