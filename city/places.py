@@ -91,10 +91,6 @@ class PlaceMention:
     end: int
     how: str  # "listed", "misspelt" or "unlisted"
 
-    @property
-    def listed(self) -> bool:
-        return self.how != "unlisted"
-
 
 @dataclass(frozen=True)
 class _Word:
@@ -131,6 +127,7 @@ class Gazetteer:
                 if other.name != place.name:
                     raise ValueError(f"the spelling '{spelling}' names both {other.name} and {place.name}")
         self._correctable_keys = [key for key in self.by_key if len(key) >= SHORTEST_KEY_TO_CORRECT]
+        self._placed = [place for place in self.places if place.lat is not None and place.long is not None]
         self.area_of = self._areas_named_in_places()
 
     def _areas_named_in_places(self) -> Dict[str, str]:
@@ -152,7 +149,7 @@ class Gazetteer:
     def from_file(cls, path: Path = GAZETTEER_FILE) -> "Gazetteer":
         with path.open(encoding="utf-8") as handle:
             document = yaml.safe_load(handle)
-        return cls([_place(entry) for entry in document["localities"]])
+        return cls([place_from_entry(entry) for entry in document["localities"]])
 
     def find(self, text: str) -> Optional[Place]:
         """The gazetteer entry a citizen's spelling of a place names, allowing for a misspelling."""
@@ -176,11 +173,9 @@ class Gazetteer:
 
     def nearest(self, latitude: float, longitude: float, within_metres: float = NEAR_ENOUGH_METRES) -> Optional[Place]:
         """The place whose centre is nearest a location pin, if one is near enough to name the spot."""
-        placed = [place for place in self.places if place.lat is not None and place.long is not None]
-        nearest = min(placed, key=lambda place: distance_metres(latitude, longitude, place.lat, place.long), default=None)
-        if nearest is None or distance_metres(latitude, longitude, nearest.lat, nearest.long) > within_metres:
-            return None
-        return nearest
+        by_distance = ((distance_metres(latitude, longitude, place.lat, place.long), place) for place in self._placed)
+        metres, nearest = min(by_distance, key=lambda pair: pair[0], default=(math.inf, None))
+        return nearest if metres <= within_metres else None
 
     def ward_of(self, name: Optional[str]) -> Optional[int]:
         place = self.by_name.get(name or "") or (self.find(name) if name else None)
@@ -217,8 +212,9 @@ class Gazetteer:
         if any(self._listed_at(words, later) for later in range(index + 1, index + width)):
             return None  # "Garbage Vijay Nagar": the listed place inside wins over a longer made-up name
         start, end = words[index].start, words[index + width - 1].end
+        key = key_of(written)
         # Scheme 71 is not a misspelt Scheme 74: numbered places are never corrected.
-        place = self.by_key.get(key_of(written)) if numbered else self._closest(key_of(written))
+        place = self.by_key.get(key) if numbered else self._closest(key)
         if place is not None:
             return width, PlaceMention(self.area_of.get(place.name, place.name), start, end, "misspelt")
         return width, PlaceMention(written, start, end, "unlisted")
@@ -301,7 +297,8 @@ def distance_metres(lat1: float, long1: float, lat2: float, long2: float) -> flo
     return 2 * radius * math.asin(math.sqrt(a))
 
 
-def _place(entry: dict) -> Place:
+def place_from_entry(entry: dict) -> Place:
+    """A place from one `localities` entry of the gazetteer file (or the same fields as a dict)."""
     return Place(name=entry["name"], hi=entry.get("hi"), variants=tuple(entry.get("variants") or ()),
                  kind=entry.get("kind"), ward=entry.get("ward"), lat=entry.get("lat"), long=entry.get("long"),
                  pincode=entry.get("pincode"), source=entry.get("source"))

@@ -197,9 +197,7 @@ class Gazetteer(BaseModel):
     @cached_property
     def matcher(self) -> places.Gazetteer:
         """city.places' one matching rule over these localities; raises on a spelling that names two."""
-        return places.Gazetteer([places.Place(name=l.name, hi=l.hi, variants=tuple(l.variants), kind=l.kind,
-                                              ward=l.ward, lat=l.lat, long=l.long, pincode=l.pincode,
-                                              source=l.source) for l in self.localities])
+        return places.Gazetteer([places.place_from_entry(locality.dict()) for locality in self.localities])
 
     @cached_property
     def localities_by_name(self) -> Dict[str, Locality]:
