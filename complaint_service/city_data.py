@@ -52,6 +52,8 @@ class Group(BaseModel):
     key: str
     intent: str
     name: Trilingual
+    menu: Optional[Trilingual] = None
+    open_ended: bool = False
 
 
 class Service(BaseModel):

@@ -19,10 +19,10 @@ def test_city_data_covers_85_wards_22_zones_and_every_group(city):
     assert [ward.number for ward in city.ward_map.wards] == list(range(1, 86))
     z22 = next(scheme for scheme in city.ward_map.zone_schemes if scheme.key == "z22")
     assert len(z22.zones) == 22
-    assert {group.intent for group in city.catalogue.groups} == {
-        "report_garbage", "report_dead_animal", "report_public_toilet", "report_drainage", "report_water_supply",
-        "report_road", "report_streetlight", "report_stray_animal", "report_mosquito", "report_tree_park",
-        "report_encroachment", "report_complaint"}
+    intents = [group.intent for group in city.catalogue.groups]
+    assert len(intents) == len(set(intents)) >= 12
+    assert all(intent.startswith("report_") for intent in intents)
+    assert sum(group.open_ended for group in city.catalogue.groups) == 1
 
 
 def test_every_service_speaks_three_languages(city):
