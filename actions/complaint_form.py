@@ -30,6 +30,10 @@ _DONT_KNOW = re.compile(r"pata\s*n|pta\s*n|malum\s*n|maloom\s*n|don'?t\s*know|do
                         r"पता\s*नहीं|नहीं\s*पता|मालूम\s*नहीं|नहीं\s*मालूम|unknown", re.IGNORECASE)
 _BARE_NUMBER = re.compile(r"^\D{0,12}?([0-9०-९]{1,3})\D{0,12}$")
 _HAS_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
+_STRAY_TOKEN = re.compile(r"^\S{1,12}$")
+# Intents a one-word message at the ward prompt may rightly mean; the form's rules answer them and resume.
+_WARD_PROMPT_INTERRUPTIONS = {"cancel_complaint", "help", "human_handoff", "check_status", "list_my_complaints",
+                              "change_language", "greet", "thank", "bot_challenge"}
 
 
 async def services_for(tracker: Tracker) -> List[dict]:
@@ -85,11 +89,18 @@ class ValidateComplaintForm(ExplainingFormValidation):
             return {"ward": str(known)}
         if tracker.get_slot("requested_slot") != "ward":
             return {}
-        text = tracker.latest_message.get("text") or ""
-        if _DONT_KNOW.search(text) or (tracker.latest_message.get("intent") or {}).get("name") == "deny":
+        text = (tracker.latest_message.get("text") or "").strip()
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        bare = _BARE_NUMBER.match(text)
+        if bare:
+            # A number is an answer to "which ward?" whatever the classifier made of it ("0" often parses as deny).
+            return {"ward": ascii_digits(bare.group(1))}
+        if _DONT_KNOW.search(text) or intent == "deny":
             return {"ward": UNKNOWN_WARD}
-        bare = _BARE_NUMBER.match(text.strip())
-        return {"ward": ascii_digits(bare.group(1))} if bare else {}
+        if _STRAY_TOKEN.match(text) and intent not in _WARD_PROMPT_INTERRUPTIONS:
+            # One short word that is no ward ("abc", "ok") is a bad answer to re-ask, not a reason to leave the form.
+            return {"ward": text}
+        return {}
 
     # --- validation --------------------------------------------------------------------------------
     async def validate_description(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
