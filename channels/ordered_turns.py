@@ -1,24 +1,21 @@
 """Bot turns run in the background after the webhook's 200: one sender's strictly in order, others side by side.
 
-Shared by our WhatsApp channels. Tasks are strongly referenced until done (asyncio keeps only weak ones)
-and a failure is logged, never lost silently.
+Part of the WhatsApp core both transports share. Tasks are strongly referenced until done (asyncio keeps
+only weak ones) and a failure is logged, never lost silently.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Awaitable, Callable, Dict, Optional, Set
-
-from nlu_components.indic_text import ascii_digits
-from whatsapp_cloud.store import WhatsAppStore
+from typing import Any, Awaitable, Callable, Dict, Optional, Set
 
 log = logging.getLogger(__name__)
 
 
 class OrderedTurns:
     def __init__(self, concurrent_turns: Optional[int] = None) -> None:
-        self._tasks: Set[asyncio.Task] = set()
-        self._last_of_sender: Dict[str, asyncio.Task] = {}
+        self._tasks: Set[asyncio.Task[Any]] = set()
+        self._last_of_sender: Dict[str, asyncio.Task[None]] = {}
         self._concurrent_turns = concurrent_turns
         self._slots: Optional[asyncio.Semaphore] = None
 
@@ -29,18 +26,23 @@ class OrderedTurns:
         self._last_of_sender[sender] = task
         self.keep(task)
 
-        def forget(done: asyncio.Task) -> None:
+        def forget(done: asyncio.Task[None]) -> None:
             if self._last_of_sender.get(sender) is done:
                 del self._last_of_sender[sender]
 
         task.add_done_callback(forget)
 
-    def keep(self, task: asyncio.Task) -> None:
+    def keep(self, task: asyncio.Task[Any]) -> None:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         task.add_done_callback(_log_failure)
 
-    async def _in_order(self, previous: Optional[asyncio.Task], turn: Callable[[], Awaitable[None]]) -> None:
+    async def finished(self) -> None:
+        """Wait until every turn started so far (and any it started) is over."""
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
+
+    async def _in_order(self, previous: Optional[asyncio.Task[None]], turn: Callable[[], Awaitable[None]]) -> None:
         if previous is not None:
             await asyncio.wait([previous])
         if self._concurrent_turns is None:
@@ -52,16 +54,6 @@ class OrderedTurns:
             await turn()
 
 
-async def numbered_choice(store: WhatsAppStore, sender: str, text: str) -> Optional[str]:
-    """A bare number answers the numbered list sent last (as its payload); anything else is read as it is."""
-    digits = ascii_digits(text.strip().rstrip("."))
-    if not digits.isdigit() or len(digits) > 2:
-        return None
-    choices = await asyncio.to_thread(store.offered_choices, sender)
-    number = int(digits)
-    return choices[number - 1].payload if 1 <= number <= len(choices) else None
-
-
-def _log_failure(task: asyncio.Task) -> None:
+def _log_failure(task: asyncio.Task[Any]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("background turn failed", exc_info=task.exception())

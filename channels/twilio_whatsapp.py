@@ -1,11 +1,12 @@
 """WhatsApp through Twilio (`/webhooks/twilio/webhook`): the alternative to Meta's Cloud API channel.
 
 Rasa's own Twilio channel is unsafe (no signature check, crashes on media, loses locations, blocks the
-event loop, no dedup); this subclass keeps its name and URL and replaces its behaviour with the Cloud API
-channel's rules: the `X-Twilio-Signature` is checked against the public webhook URL (fail closed), each
-MessageSid is handled once in the shared WhatsApp store, the webhook answers empty TwiML at once and the
-turn runs in the background (one sender's messages in order), and replies go to Twilio's REST API with
-aiohttp, retried on 429/5xx, split at Twilio's 1,600 characters.
+event loop, no dedup); this subclass keeps its name and URL and hands every message to the WhatsApp core
+both channels share (channels/whatsapp_core.py): each MessageSid is handled once in the shared WhatsApp
+store, the webhook answers empty TwiML at once and the turn runs in the background (one sender's messages
+in order). What is Twilio's own is here: the `X-Twilio-Signature` check against the public webhook URL
+(fail closed), the form's shape, and the send call — Twilio's REST API with aiohttp, retried on 429/5xx,
+split at Twilio's 1,600 characters, choices always as numbered text.
 
 Settings come from the environment only: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_WHATSAPP_NUMBER
 ("whatsapp:+14155238886"), TWILIO_WEBHOOK_URL (the URL configured at Twilio, as Twilio signs it), and
@@ -19,23 +20,23 @@ import os
 import random
 import weakref
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Text, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Text
 from urllib.parse import parse_qs
 
 import aiohttp
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, OutputChannel
 from rasa.core.channels.twilio import TwilioInput
 from sanic import Blueprint, response
 from sanic.request import Request, RequestParameters
 from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
-from channels.whatsapp import ATTACHMENT_INTENT, UNSUPPORTED_INTENT, sender_key
-from channels.ordered_turns import OrderedTurns, numbered_choice
-from whatsapp_cloud.messages import Choice, split_text
+from channels.ordered_turns import OrderedTurns
+from channels.whatsapp_core import OnNewMessage, Transport, WhatsAppCore, WhatsAppReplies, read_settings, webhook_routes
+from whatsapp_cloud.inbound import InboundMessage, pin
+from whatsapp_cloud.messages import split_text
+from whatsapp_cloud.retries import ApiRefusal, with_retries
 from whatsapp_cloud.settings import DEFAULT_STORE_URL
-from whatsapp_cloud.store import WhatsAppStore
-from whatsapp_cloud.webhook import InboundMessage
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ class TwilioSettings:
     request_timeout_seconds: float = 10.0
 
     @classmethod
-    def from_environment(cls, environment: Optional[Mapping[str, str]] = None) -> "TwilioSettings":
+    def from_environment(cls, environment: Optional[Mapping[str, str]] = None) -> TwilioSettings:
         env = os.environ if environment is None else environment
         missing = [name for name in REQUIRED if not env.get(name)]
         if missing:
@@ -88,7 +89,7 @@ class TwilioSettings:
 
 
 # --- Twilio's Messages API -----------------------------------------------------------------------------
-class TwilioApiError(Exception):
+class TwilioApiError(ApiRefusal):
     def __init__(self, http_status: int, code: Optional[int], retry_after: Optional[float] = None) -> None:
         # Twilio's error messages can quote the phone number: only the status and code are kept.
         super().__init__(f"Twilio API error {code} (HTTP {http_status})")
@@ -105,7 +106,7 @@ class TwilioApi:
     def __init__(self, settings: TwilioSettings) -> None:
         self.settings = settings
         self._session: Optional[aiohttp.ClientSession] = None
-        self._recipient_locks: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
+        self._recipient_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -134,26 +135,14 @@ class TwilioApi:
 
     async def _post_with_retries(self, form: Dict[str, str]) -> str:
         url = f"{self.settings.api_base}/2010-04-01/Accounts/{self.settings.account_sid}/Messages.json"
-        attempts = max(1, self.settings.send_attempts)
-        for attempt in range(1, attempts + 1):
-            retry_after: Optional[float] = None
-            try:
-                return await self._post(url, form)
-            except TwilioApiError as error:
-                if not error.retryable or attempt == attempts:
-                    raise
-                retry_after = error.retry_after
-            except (aiohttp.ClientError, asyncio.TimeoutError):
-                if attempt == attempts:
-                    raise
-            await asyncio.sleep(self._backoff(attempt, retry_after))
-        raise AssertionError("unreachable")
+        return await with_retries(lambda: self._post(url, form), self.settings.send_attempts, self._backoff)
 
-    def _backoff(self, attempt: int, retry_after: Optional[float]) -> float:
+    def _backoff(self, attempt: int, refusal: Optional[ApiRefusal]) -> float:
+        retry_after = refusal.retry_after if isinstance(refusal, TwilioApiError) else None
         if retry_after is not None:
             return min(max(retry_after, 0.0), MAX_RETRY_AFTER_SECONDS)
         base = self.settings.retry_base_seconds
-        return min(base * 2 ** (attempt - 1), 30 * base) * random.uniform(0.8, 1.2)
+        return min(base * 2.0 ** (attempt - 1), 30 * base) * random.uniform(0.8, 1.2)
 
     async def _post(self, url: str, form: Dict[str, str]) -> str:
         session = await self.session()
@@ -187,56 +176,57 @@ def text_pieces(text: str, limit: int = TEXT_LIMIT) -> List[str]:
         cut_at -= limit // 8
 
 
-# --- replies ----------------------------------------------------------------------------------------------
-class TwilioWhatsAppOutput(OutputChannel):
-    """Replies as Twilio messages, one after another; buttons become numbered text the citizen answers with a number."""
+# --- the transport: Twilio's message shapes and its send call ----------------------------------------------
+@dataclass(frozen=True)
+class TwilioMessage:
+    body: str = ""
+    media_url: str = ""
 
-    @classmethod
-    def name(cls) -> Text:
-        return "twilio"
 
-    def __init__(self, api: TwilioApi, store: WhatsAppStore) -> None:
-        self.api, self.store = api, store
+class TwilioTransport(Transport[TwilioMessage]):
+    """Twilio carries text and media only, so the core sends choices as numbered text."""
 
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        for piece in text_pieces(text):
-            await self._send(recipient_id, body=piece)
+    name = "twilio"
+    label = "Twilio"
 
-    async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]],
-                                     **kwargs: Any) -> None:
-        choices = [Choice(str(b.get("title") or ""), str(b.get("payload") or "")) for b in buttons]
-        await asyncio.to_thread(self.store.remember_choices, recipient_id, choices)
-        numbered = "\n".join(f"{number}. {choice.title}" for number, choice in enumerate(choices, start=1))
-        await self.send_text_message(recipient_id, f"{text}\n\n{numbered}".strip())
+    def __init__(self, settings: TwilioSettings) -> None:
+        self.api = TwilioApi(settings)
 
-    async def send_quick_replies(self, recipient_id: Text, text: Text, quick_replies: List[Dict[Text, Any]],
-                                 **kwargs: Any) -> None:
-        await self.send_text_with_buttons(recipient_id, text, quick_replies, **kwargs)
+    def text_pieces(self, text: str) -> List[str]:
+        return text_pieces(text)
 
-    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
-        await self._send(recipient_id, media_url=image)
+    def text(self, piece: str) -> TwilioMessage:
+        return TwilioMessage(body=piece)
 
-    async def send_attachment(self, recipient_id: Text, attachment: Any, **kwargs: Any) -> None:
-        await self.send_text_message(recipient_id, str(attachment))
+    def image(self, url: str) -> TwilioMessage:
+        return TwilioMessage(media_url=url)
 
-    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+    def custom(self, json_message: Dict[str, Any]) -> Optional[TwilioMessage]:
         """`custom: {twilio: {body, media_url}}` only; other channels' custom payloads are not for Twilio."""
         message = json_message.get("twilio") if isinstance(json_message, dict) else None
         if isinstance(message, dict) and (message.get("body") or message.get("media_url")):
-            await self._send(recipient_id, body=str(message.get("body") or "")[:TEXT_LIMIT],
-                             media_url=str(message.get("media_url") or ""))
+            return TwilioMessage(str(message.get("body") or "")[:TEXT_LIMIT], str(message.get("media_url") or ""))
+        return None
 
-    async def _send(self, recipient_id: Text, body: str = "", media_url: str = "") -> None:
-        try:
-            await self.api.send(recipient_id, body=body, media_url=media_url)
-        except TwilioApiError as error:
-            # The turn goes on: an exception here would stop the tracker from being saved.
-            log.error("Twilio send to %s failed: %s", sender_key(recipient_id), error)
-        except Exception as error:  # network failures after every retry
-            log.error("Twilio send to %s failed: %s", sender_key(recipient_id), type(error).__name__)
+    async def send(self, recipient_id: str, message: TwilioMessage) -> str:
+        return await self.api.send(recipient_id, body=message.body, media_url=message.media_url)
+
+    async def photo_url(self, message: InboundMessage) -> Optional[str]:
+        # Twilio's media URLs may need the account's credentials to fetch; the bot only passes it on.
+        url = (message.media or {}).get("url")
+        return str(url) if url else None
+
+    async def close(self) -> None:
+        await self.api.close()
 
 
-# --- the webhook ------------------------------------------------------------------------------------------
+class TwilioWhatsAppOutput(WhatsAppReplies[TwilioMessage]):
+    """Replies as Twilio messages, one after another; buttons become numbered text the citizen answers with a number."""
+
+    channel_name = "twilio"
+
+
+# --- the webhook: Twilio's form --------------------------------------------------------------------------------
 def read_form(request: Request) -> Optional[RequestParameters]:
     """The POSTed form with its empty fields (Twilio signs `Body=` too; Sanic's own parser drops them)."""
     content_type = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
@@ -261,8 +251,8 @@ def inbound_message(form: RequestParameters) -> Optional[InboundMessage]:
     if not message_id or not sender:
         return None
     body, whatsapp_type = _field(form, "Body"), _field(form, "MessageType")
-    base = dict(message_id=message_id, sender=sender, profile_name=_field(form, "ProfileName") or None)
-    location = _location(form)
+    base: Dict[str, Any] = dict(message_id=message_id, sender=sender, profile_name=_field(form, "ProfileName") or None)
+    location = pin(_field(form, "Latitude"), _field(form, "Longitude"), _field(form, "Label"), _field(form, "Address"))
     if location is not None:
         return InboundMessage(kind="location", location=location, whatsapp_type="location", **base)
     if _field(form, "ButtonPayload"):
@@ -279,17 +269,6 @@ def inbound_message(form: RequestParameters) -> Optional[InboundMessage]:
     return InboundMessage(kind="text", text=body, whatsapp_type=whatsapp_type or "text", **base)
 
 
-def _location(form: RequestParameters) -> Optional[Dict[str, Any]]:
-    latitude, longitude = _float(_field(form, "Latitude")), _float(_field(form, "Longitude"))
-    if latitude is None or longitude is None or not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-        return None
-    location: Dict[str, Any] = {"latitude": latitude, "longitude": longitude}
-    for name, twilio_name in (("name", "Label"), ("address", "Address")):
-        if _field(form, twilio_name):
-            location[name] = _field(form, twilio_name)[:300]
-    return location
-
-
 def _field(form: RequestParameters, name: str) -> str:
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""
@@ -304,30 +283,6 @@ def _number(value: str) -> int:
     return int(value) if value.isascii() and value.isdigit() else 0
 
 
-def _float(value: str) -> Optional[float]:
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return number if number == number and abs(number) != float("inf") else None
-
-
-def bot_input(message: InboundMessage) -> Tuple[str, Dict[str, Any]]:
-    """The text the bot reads and the metadata its actions see (pin, photo URL, profile name)."""
-    metadata: Dict[str, Any] = {"whatsapp": {"type": message.whatsapp_type, "profile_name": message.profile_name}}
-    if message.kind == "unsupported":
-        return UNSUPPORTED_INTENT, metadata
-    if message.kind == "location":
-        metadata["location"] = message.location
-        return ATTACHMENT_INTENT, metadata
-    if message.kind == "image":
-        # Twilio's media URLs may need the account's credentials to fetch; the bot only passes it on.
-        if (message.media or {}).get("url"):
-            metadata["media_url"] = message.media["url"]
-        return message.text or ATTACHMENT_INTENT, metadata
-    return message.text, metadata
-
-
 class TwilioWhatsAppInput(TwilioInput):
     @classmethod
     def name(cls) -> Text:
@@ -335,65 +290,34 @@ class TwilioWhatsAppInput(TwilioInput):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
-        """Settings come from the environment only; without them the webhook refuses everything."""
         if credentials:
             log.warning("Twilio settings in credentials.yml are ignored; set TWILIO_* in the environment")
-        try:
-            return cls(TwilioSettings.from_environment())
-        except MissingTwilioSettings as missing:
-            log.warning("%s: the Twilio webhook will answer 403", missing)
-            return cls(None)
+        return cls(read_settings(TwilioSettings.from_environment, MissingTwilioSettings, "Twilio"))
 
     def __init__(self, settings: Optional[TwilioSettings]) -> None:
         super().__init__(settings.account_sid if settings else None, settings.auth_token if settings else None,
                          settings.whatsapp_number if settings else None, debug_mode=False)
         self.settings = settings
         self._validator = RequestValidator(settings.auth_token) if settings else None
-        self._store: Optional[WhatsAppStore] = None
-        self._api: Optional[TwilioApi] = None
-        self._turns = OrderedTurns()
-
-    # --- parts created in the serving process (after any fork) -----------------------------------
-    @property
-    def store(self) -> WhatsAppStore:
-        if self._store is None:
-            self._store = WhatsAppStore(self.settings.store_url)
-        return self._store
-
-    @property
-    def api(self) -> TwilioApi:
-        if self._api is None:
-            self._api = TwilioApi(self.settings)
-        return self._api
+        self.core: Optional[WhatsAppCore[TwilioMessage]] = None
+        if settings is not None:
+            # No per-sender rate limit and no cap on concurrent turns: Twilio's channel has no settings for them.
+            self.core = WhatsAppCore(TwilioTransport(settings), TwilioWhatsAppOutput, settings.store_url,
+                                     OrderedTurns())
 
     def get_output_channel(self) -> Optional[OutputChannel]:
-        return TwilioWhatsAppOutput(self.api, self.store) if self.settings else None
+        return self.core.output() if self.core else None
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        webhook = Blueprint("twilio_webhook", __name__)
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        return webhook_routes("twilio_webhook", self.core, self._receive, on_new_message)
 
-        @webhook.listener("before_server_stop")
-        async def close_session(app: Any, loop: Any) -> None:
-            if self._api is not None:
-                await self._api.close()
-
-        @webhook.route("/", methods=["GET"])
-        async def health(request: Request) -> HTTPResponse:
-            return response.json({"status": "ok" if self.settings else "not configured"})
-
-        @webhook.route("/webhook", methods=["POST"])
-        async def receive(request: Request) -> HTTPResponse:
-            return await self._receive(request, on_new_message)
-
-        return webhook
-
-    async def _receive(self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
+    async def _receive(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
         if len(request.body or b"") > MAX_BODY_BYTES:
             return response.text("too large", status=413)
         form = read_form(request)
         if form is None:
             return response.text("not a form", status=400)
-        if not self.is_signed(form, request.headers.get("X-Twilio-Signature")):
+        if self.core is None or not self.is_signed(form, request.headers.get("X-Twilio-Signature")):
             log.warning("Twilio webhook with a missing or wrong signature refused")
             return response.text("forbidden", status=403)
         if is_status_callback(form):
@@ -405,41 +329,20 @@ class TwilioWhatsAppInput(TwilioInput):
         if message is None:
             log.warning("Twilio webhook without MessageSid or sender ignored")
             return response.text("no message", status=400)
-        if await asyncio.to_thread(self._claim, message):
-            self._schedule(message, on_new_message)
-        else:
-            log.info("Twilio redelivery of %s dropped", message.message_id)
+        await self.core.accept(message, on_new_message)
         return _twiml()
 
     def is_signed(self, form: RequestParameters, signature: Optional[str]) -> bool:
         """Signed by our auth token over the public URL Twilio called (not the proxied one we see) and the form."""
-        if self._validator is None or not signature:
+        if self._validator is None or self.settings is None or not signature:
             return False
-        return self._validator.validate(self.settings.webhook_url, form, signature.strip())
+        return bool(self._validator.validate(self.settings.webhook_url, form, signature.strip()))
 
     def _is_for_us(self, form: RequestParameters) -> bool:
         """Replies go from our one number: a message to another number of the account is not ours to answer."""
-        return (_field(form, "AccountSid") in ("", self.settings.account_sid)
+        return (self.settings is not None and _field(form, "AccountSid") in ("", self.settings.account_sid)
                 and _field(form, "To") in ("", self.settings.whatsapp_number))
-
-    def _claim(self, message: InboundMessage) -> bool:
-        # Marked as Twilio's, so the Cloud API channel's replay after a crash never answers it through Meta.
-        return self.store.claim(message, sender_key(message.sender), channel="twilio")
-
-    # --- background turns, in order per sender ------------------------------------------------------
-    def _schedule(self, message: InboundMessage, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
-        async def turn() -> None:
-            text, metadata = bot_input(message)
-            if message.kind == "text":
-                text = await numbered_choice(self.store, message.sender, text) or text
-            output = TwilioWhatsAppOutput(self.api, self.store)
-            await on_new_message(UserMessage(text, output, message.sender, input_channel=self.name(),
-                                             message_id=message.message_id, metadata=metadata))
-            await asyncio.to_thread(self.store.mark_handled, message.message_id)
-
-        self._turns.run_after_previous(message.sender, turn)
 
 
 def _twiml() -> HTTPResponse:
     return response.text(EMPTY_TWIML, content_type="text/xml")
-

@@ -15,6 +15,7 @@ from typing import Any, Dict, Optional
 
 import aiohttp
 
+from whatsapp_cloud.retries import ApiRefusal, with_retries
 from whatsapp_cloud.settings import WhatsAppSettings
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ WINDOW_CLOSED = 131047
 MAX_MEDIA_BYTES = 16 * 1024 * 1024
 
 
-class GraphApiError(Exception):
+class GraphApiError(ApiRefusal):
     def __init__(self, code: Optional[int], http_status: int, title: str = "") -> None:
         super().__init__(f"Graph API error {code} (HTTP {http_status}) {title}".strip())
         self.code, self.http_status, self.title = code, http_status, title
@@ -59,13 +60,17 @@ class GraphApi:
             )
         return self._session
 
+    @property
+    def _messages_url(self) -> str:
+        return f"{self.settings.api_base}/{self.settings.phone_number_id}/messages"
+
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
 
     async def send(self, body: Dict[str, Any]) -> str:
         """POST a message (retrying what Meta says is temporary); returns its wamid."""
-        answer = await self._post_with_retries(f"{self.settings.api_base}/{self.settings.phone_number_id}/messages", body)
+        answer = await self._post_with_retries(self._messages_url, body)
         messages = answer.get("messages") or [{}]
         return str(messages[0].get("id") or "")
 
@@ -73,7 +78,7 @@ class GraphApi:
         from whatsapp_cloud.messages import read_receipt
 
         try:
-            await self._post(f"{self.settings.api_base}/{self.settings.phone_number_id}/messages", read_receipt(message_id))
+            await self._post(self._messages_url, read_receipt(message_id))
         except (GraphApiError, aiohttp.ClientError, asyncio.TimeoutError) as error:
             log.info("mark-as-read failed: %s", error)  # cosmetic; never worth a retry
 
@@ -97,24 +102,13 @@ class GraphApi:
         return DownloadedMedia(content, str(described.get("mime_type") or "application/octet-stream"))
 
     async def _post_with_retries(self, url: str, body: Dict[str, Any]) -> Dict[str, Any]:
-        attempts = max(1, self.settings.send_attempts)
-        for attempt in range(1, attempts + 1):
-            try:
-                return await self._post(url, body)
-            except GraphApiError as error:
-                if not error.retryable or attempt == attempts:
-                    raise
-                await asyncio.sleep(self._backoff(attempt, error.code))
-            except (aiohttp.ClientError, asyncio.TimeoutError):
-                if attempt == attempts:
-                    raise
-                await asyncio.sleep(self._backoff(attempt, None))
-        raise AssertionError("unreachable")
+        return await with_retries(lambda: self._post(url, body), self.settings.send_attempts, self._backoff)
 
-    def _backoff(self, attempt: int, code: Optional[int]) -> float:
+    def _backoff(self, attempt: int, refusal: Optional[ApiRefusal]) -> float:
         base = self.settings.retry_base_seconds
         # Meta's pair-rate guidance for 131056 is 4^x seconds; everything else doubles.
-        delay = base * (4 ** (attempt - 1) if code == 131056 else 2 ** (attempt - 1))
+        pair_rate = isinstance(refusal, GraphApiError) and refusal.code == 131056
+        delay = base * (4.0 ** (attempt - 1) if pair_rate else 2.0 ** (attempt - 1))
         return min(delay, 60 * base) * random.uniform(0.8, 1.2)
 
     async def _post(self, url: str, body: Dict[str, Any]) -> Dict[str, Any]:
@@ -133,4 +127,5 @@ class GraphApi:
         error = (answer or {}).get("error") if isinstance(answer, dict) else None
         error = error if isinstance(error, dict) else {}
         code = error.get("code")
-        raise GraphApiError(code if isinstance(code, int) else None, response.status, str(error.get("message") or "")[:200])
+        raise GraphApiError(code if isinstance(code, int) else None, response.status,
+                            str(error.get("message") or "")[:200])

@@ -1,11 +1,12 @@
 """Outbound message bodies, built within the Cloud API's limits so that Meta never rejects them.
 
-Titles that must be cut are cut so that they stay unique (Meta rejects duplicate titles as well).
+Titles that must be cut are cut so that they stay unique (Meta rejects duplicate titles as well). The text
+rules (`split_text`, `numbered_text`, `Choice`) are WhatsApp's own and serve the Twilio transport as well.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 TEXT_LIMIT = 4096
 INTERACTIVE_BODY_LIMIT = 1024
@@ -64,25 +65,40 @@ def text_message(body: str) -> Dict[str, Any]:
     return {"type": "text", "text": {"body": body, "preview_url": False}}
 
 
+def numbered_text(body: str, choices: Sequence[Choice]) -> str:
+    """Choices as text, one numbered title a line, for the citizen to answer with a number (any transport)."""
+    numbered = "\n".join(f"{number}. {choice.title}" for number, choice in enumerate(choices, start=1))
+    return f"{body}\n\n{numbered}".strip()
+
+
 def choice_messages(body: str, choices: Sequence[Choice]) -> List[Dict[str, Any]]:
-    """Reply buttons for up to 3 choices, a list for up to 10, numbered text beyond (the citizen answers with a number).
+    """Reply buttons for up to 3 choices, a list for up to 10, numbered text beyond (answered with a number)."""
+    interactive = interactive_messages(body, choices)
+    if interactive is None:
+        return [text_message(piece) for piece in split_text(numbered_text(body, choices))]
+    return interactive
+
+
+def interactive_messages(body: str, choices: Sequence[Choice]) -> Optional[List[Dict[str, Any]]]:
+    """Reply buttons for up to 3 choices, a list for up to 10; None where only numbered text can carry them.
 
     Text longer than an interactive body allows goes first, as plain text.
     """
     usable = [choice for choice in choices if choice.payload and len(choice.payload) <= ROW_ID_LIMIT]
     if len(usable) > MAX_LIST_ROWS or not usable:
-        numbered = "\n".join(f"{number}. {choice.title}" for number, choice in enumerate(choices, start=1))
-        return [text_message(piece) for piece in split_text(f"{body}\n\n{numbered}".strip())]
+        return None
     pieces = split_text(body or "…", INTERACTIVE_BODY_LIMIT)
     leading = [text_message(piece) for piece in pieces[:-1]]
+    interactive: Dict[str, Any]
     if len(usable) <= MAX_BUTTONS:
         titles = unique_titles([choice.title for choice in usable], BUTTON_TITLE_LIMIT)
-        buttons = [{"type": "reply", "reply": {"id": choice.payload, "title": title}} for choice, title in zip(usable, titles)]
+        buttons = [{"type": "reply", "reply": {"id": choice.payload, "title": title}}
+                   for choice, title in zip(usable, titles, strict=True)]
         interactive = {"type": "button", "body": {"text": pieces[-1]}, "action": {"buttons": buttons}}
     else:
         titles = unique_titles([choice.title for choice in usable], ROW_TITLE_LIMIT)
         rows = []
-        for choice, title in zip(usable, titles):
+        for choice, title in zip(usable, titles, strict=True):
             row = {"id": choice.payload, "title": title}
             if title != choice.title:
                 row["description"] = _cut(choice.title, ROW_DESCRIPTION_LIMIT)
@@ -90,10 +106,6 @@ def choice_messages(body: str, choices: Sequence[Choice]) -> List[Dict[str, Any]
         interactive = {"type": "list", "body": {"text": pieces[-1]},
                        "action": {"button": LIST_BUTTON_LABEL, "sections": [{"rows": rows}]}}
     return leading + [{"type": "interactive", "interactive": interactive}]
-
-
-def is_numbered(messages: Sequence[Dict[str, Any]]) -> bool:
-    return all(message.get("type") == "text" for message in messages)
 
 
 def image_message(link: str, caption: str = "") -> Dict[str, Any]:

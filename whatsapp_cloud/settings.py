@@ -35,7 +35,7 @@ class WhatsAppSettings:
     sender_burst: int = 10
 
     @classmethod
-    def from_environment(cls, environment: Optional[Mapping[str, str]] = None) -> "WhatsAppSettings":
+    def from_environment(cls, environment: Optional[Mapping[str, str]] = None) -> WhatsAppSettings:
         env = os.environ if environment is None else environment
         missing = [name for name in REQUIRED if not env.get(name)]
         if missing:

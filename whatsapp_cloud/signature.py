@@ -14,4 +14,5 @@ def is_signed_by(body: bytes, header: Optional[str], app_secret: str) -> bool:
     """True only for the exact signature of these raw bytes; compared in constant time."""
     if not header or not app_secret:
         return False
-    return hmac.compare_digest(signature_for(body, app_secret).encode("ascii"), header.strip().encode("ascii", "replace"))
+    expected = signature_for(body, app_secret).encode("ascii")
+    return hmac.compare_digest(expected, header.strip().encode("ascii", "replace"))

@@ -1,4 +1,4 @@
-"""What the WhatsApp channel must remember across restarts and workers, in one SQL database.
+"""What the WhatsApp channels must remember across restarts and workers, in one SQL database.
 
 - inbound messages, keyed by wamid: the first worker to insert one handles it, every redelivery is
   dropped (an atomic INSERT … ON CONFLICT DO NOTHING); the row is kept as the durable copy until the
@@ -12,15 +12,16 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, List, Optional, cast
 
 from sqlalchemy import Column, DateTime, Integer, String, Text, create_engine, delete, event, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import declarative_base, sessionmaker
+from sqlalchemy.engine import CursorResult, Engine
+from sqlalchemy.orm import Mapped, Session, declarative_base, sessionmaker
 
+from whatsapp_cloud.inbound import InboundMessage
 from whatsapp_cloud.messages import Choice
-from whatsapp_cloud.webhook import DeliveryStatus, InboundMessage
+from whatsapp_cloud.webhook import DeliveryStatus
 
 Base = declarative_base()
 RETENTION = timedelta(days=30)  # dedup needs ≥ 7 days: Meta redelivers for up to a week
@@ -30,11 +31,12 @@ CHOICES_VALID_FOR = timedelta(hours=1)
 class InboundRecord(Base):
     __tablename__ = "whatsapp_inbound"
 
-    message_id = Column(String(255), primary_key=True)
-    channel = Column(String(20), nullable=False, server_default="whatsapp")  # which channel answers (and replays) it
-    sender_key = Column(String(64), nullable=False, index=True)
-    message_json = Column(Text, nullable=False)
-    received_at = Column(DateTime, nullable=False, index=True)
+    message_id: Mapped[str] = Column(String(255), primary_key=True)
+    # Which channel answers (and replays) it: "whatsapp" (the Cloud API) or "twilio".
+    channel: Mapped[str] = Column(String(20), nullable=False, server_default="whatsapp")
+    sender_key: Mapped[str] = Column(String(64), nullable=False, index=True)
+    message_json: Mapped[str] = Column(Text, nullable=False)
+    received_at: Mapped[datetime] = Column(DateTime, nullable=False, index=True)
     handled_at = Column(DateTime, nullable=True)
     replayed_at = Column(DateTime, nullable=True)
 
@@ -42,25 +44,41 @@ class InboundRecord(Base):
 class OfferedChoices(Base):
     __tablename__ = "whatsapp_offered_choices"
 
-    sender = Column(String(255), primary_key=True)
-    choices_json = Column(Text, nullable=False)
-    offered_at = Column(DateTime, nullable=False)
+    sender: Mapped[str] = Column(String(255), primary_key=True)
+    choices_json: Mapped[str] = Column(Text, nullable=False)
+    offered_at: Mapped[datetime] = Column(DateTime, nullable=False)
 
 
 class OutboundRecord(Base):
     __tablename__ = "whatsapp_outbound"
 
-    message_id = Column(String(255), primary_key=True)
+    message_id: Mapped[str] = Column(String(255), primary_key=True)
     notification_key = Column(String(255), nullable=True, index=True)
-    status = Column(String(20), nullable=False)
+    status: Mapped[str] = Column(String(20), nullable=False)
     error_code = Column(Integer, nullable=True)
     error_title = Column(String(200), nullable=True)
-    sent_at = Column(DateTime, nullable=False)
-    updated_at = Column(DateTime, nullable=False)
+    sent_at: Mapped[datetime] = Column(DateTime, nullable=False)
+    updated_at: Mapped[datetime] = Column(DateTime, nullable=False)
 
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # WAL with NORMAL sync survives a process crash (not a power cut) and keeps the webhook's
+    # acknowledgement fast; production runs this store on PostgreSQL.
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _rows_changed(session: Session, statement: Any) -> int:
+    """How many rows an INSERT, UPDATE or DELETE touched (`Session.execute` is typed for a SELECT's result)."""
+    result = cast(CursorResult, session.execute(statement))
+    return result.rowcount or 0
 
 
 def _engine(url: str) -> Engine:
@@ -70,16 +88,7 @@ def _engine(url: str) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, future=True, connect_args={"timeout": 30, "check_same_thread": False})
 
-        @event.listens_for(engine, "connect")
-        def _wal(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            # WAL with NORMAL sync survives a process crash (not a power cut) and keeps the webhook's
-            # acknowledgement fast; production runs this store on PostgreSQL.
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.close()
-
+        event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, future=True, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
@@ -100,7 +109,7 @@ class WhatsAppStore:
             message_json=json.dumps(message.to_dict(), ensure_ascii=False), received_at=now or utc_now(),
         ).on_conflict_do_nothing(index_elements=["message_id"])
         with self.sessions.begin() as session:
-            return session.execute(statement).rowcount == 1
+            return _rows_changed(session, statement) == 1
 
     def mark_handled(self, message_id: str, now: Optional[datetime] = None) -> None:
         with self.sessions.begin() as session:
@@ -109,13 +118,12 @@ class WhatsAppStore:
 
     def claim_replay(self, message_id: str) -> bool:
         """Only one worker replays a message, and only once (a crash during the replay does not loop)."""
+        statement = (update(InboundRecord)
+                     .where(InboundRecord.message_id == message_id, InboundRecord.replayed_at.is_(None),
+                            InboundRecord.handled_at.is_(None))
+                     .values(replayed_at=utc_now()))
         with self.sessions.begin() as session:
-            return session.execute(
-                update(InboundRecord)
-                .where(InboundRecord.message_id == message_id, InboundRecord.replayed_at.is_(None),
-                       InboundRecord.handled_at.is_(None))
-                .values(replayed_at=utc_now())
-            ).rowcount == 1
+            return _rows_changed(session, statement) == 1
 
     def unhandled(self, received_before: datetime, received_after: datetime,
                   channel: str = "whatsapp") -> List[InboundMessage]:
@@ -131,9 +139,8 @@ class WhatsAppStore:
     def purge(self, now: Optional[datetime] = None) -> int:
         cutoff = (now or utc_now()) - RETENTION
         with self.sessions.begin() as session:
-            removed = session.execute(delete(InboundRecord).where(InboundRecord.received_at < cutoff)).rowcount
-            removed += session.execute(delete(OutboundRecord).where(OutboundRecord.sent_at < cutoff)).rowcount
-            return removed
+            return (_rows_changed(session, delete(InboundRecord).where(InboundRecord.received_at < cutoff))
+                    + _rows_changed(session, delete(OutboundRecord).where(OutboundRecord.sent_at < cutoff)))
 
     # --- numbered choices ---------------------------------------------------------------------------
     def remember_choices(self, sender: str, choices: List[Choice]) -> None:

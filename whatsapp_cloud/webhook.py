@@ -7,37 +7,16 @@ text for the bot; a pin or a photo becomes metadata; what the bot cannot read is
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
+
+from whatsapp_cloud.inbound import InboundMessage, pin, readable
 
 log = logging.getLogger(__name__)
 
 UNSUPPORTED_TYPES = {"audio", "sticker", "video", "document", "contacts", "unsupported", "unknown", "reaction"}
 MAX_ID_LENGTH = 255
 SILENT_TYPES = {"system", "order", "request_welcome", "nfm_reply", "ephemeral"}
-
-
-@dataclass(frozen=True)
-class InboundMessage:
-    """One citizen message, reduced to what a bot needs. `text` is what the bot reads."""
-
-    message_id: str
-    sender: str
-    kind: str  # text | choice | location | image | unsupported
-    text: str = ""
-    whatsapp_type: str = "text"
-    profile_name: Optional[str] = None
-    timestamp: Optional[int] = None
-    location: Optional[Dict[str, Any]] = None
-    media: Optional[Dict[str, Any]] = None
-    replied_to: Optional[str] = None
-
-    def to_dict(self) -> Dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: Dict[str, Any]) -> "InboundMessage":
-        return cls(**{key: data.get(key) for key in cls.__dataclass_fields__ if key in data})
 
 
 @dataclass(frozen=True)
@@ -100,7 +79,8 @@ def _read_value(value: Dict[str, Any], delivery: WebhookDelivery) -> None:
         log.warning("WhatsApp reported error %s: %s", error.get("code"), error.get("title"))
 
 
-def _message(message: Dict[str, Any], names: Dict[str, Optional[str]], fallback_name: Optional[str]) -> Optional[InboundMessage]:
+def _message(message: Dict[str, Any], names: Dict[str, Optional[str]],
+             fallback_name: Optional[str]) -> Optional[InboundMessage]:
     message_id = _text(message.get("id"))
     sender = _text(message.get("from")) or _text(message.get("wa_id")) or _text(message.get("user_id"))
     whatsapp_type = _text(message.get("type")) or "unknown"
@@ -110,21 +90,23 @@ def _message(message: Dict[str, Any], names: Dict[str, Optional[str]], fallback_
     if whatsapp_type in SILENT_TYPES:
         log.info("WhatsApp %s event %s acknowledged without reply", whatsapp_type, message_id)
         return None
-    base = dict(
+    base: Dict[str, Any] = dict(
         message_id=message_id, sender=sender, whatsapp_type=whatsapp_type,
         profile_name=names.get(sender, fallback_name), timestamp=_int(message.get("timestamp")),
         replied_to=_text(_dict(message.get("context")).get("id")) or None,
     )
     content = _dict(message.get(whatsapp_type))
     if whatsapp_type == "text":
-        return _readable("text", _text(content.get("body")), base)
+        return readable("text", _text(content.get("body")), base)
     if whatsapp_type == "interactive":
         reply = _dict(content.get(_text(content.get("type"))))
-        return _readable("choice", _text(reply.get("id")) or _text(reply.get("title")), base)
+        return readable("choice", _text(reply.get("id")) or _text(reply.get("title")), base)
     if whatsapp_type == "button":
-        return _readable("choice", _text(content.get("payload")) or _text(content.get("text")), base)
+        return readable("choice", _text(content.get("payload")) or _text(content.get("text")), base)
     if whatsapp_type == "location":
-        return _location(content, base)
+        location = pin(content.get("latitude"), content.get("longitude"), _text(content.get("name")),
+                       _text(content.get("address")))
+        return InboundMessage(kind="location" if location else "unsupported", location=location, **base)
     if whatsapp_type == "image":
         media = {key: content.get(key) for key in ("id", "mime_type", "sha256") if content.get(key)}
         if not media.get("id"):
@@ -133,21 +115,6 @@ def _message(message: Dict[str, Any], names: Dict[str, Optional[str]], fallback_
     if whatsapp_type == "reaction" and not content.get("emoji"):
         return None  # a removed reaction needs no answer
     return InboundMessage(kind="unsupported", **base)
-
-
-def _readable(kind: str, text: str, base: Dict[str, Any]) -> InboundMessage:
-    return InboundMessage(kind=kind, text=text, **base) if text else InboundMessage(kind="unsupported", **base)
-
-
-def _location(content: Dict[str, Any], base: Dict[str, Any]) -> InboundMessage:
-    latitude, longitude = _float(content.get("latitude")), _float(content.get("longitude"))
-    if latitude is None or longitude is None or not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-        return InboundMessage(kind="unsupported", **base)
-    location = {"latitude": latitude, "longitude": longitude}
-    for key in ("name", "address"):
-        if _text(content.get(key)):
-            location[key] = _text(content.get(key))[:300]
-    return InboundMessage(kind="location", location=location, **base)
 
 
 def _status(status: Dict[str, Any]) -> Optional[DeliveryStatus]:
@@ -177,13 +144,3 @@ def _int(value: Any) -> Optional[int]:
         return int(value)
     except (TypeError, ValueError):
         return None
-
-
-def _float(value: Any) -> Optional[float]:
-    if isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if number == number and abs(number) != float("inf") else None

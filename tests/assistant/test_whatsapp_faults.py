@@ -40,7 +40,7 @@ def test_every_delivery_three_times_and_a_double_yes_file_exactly_one_complaint(
         asked = citizen.slot("requested_slot")
         if asked == "confirm":
             break
-        answer = {"address": "khajrana mandir ke paas", "ward": "pata nahi"}.get(asked)
+        answer = {"address": "khajrana mandir ke paas", "ward": "pata nahi"}.get(str(asked))
         offered = [choice for message in reply for choice in choices_in(message)]
         message = (payloads.text(citizen.number, answer) if answer else
                    payloads.button_reply(citizen.number, offered[0]["id"], offered[0]["title"]))
@@ -75,7 +75,8 @@ def _templates(phone_number_id: str) -> list:
                 payloads.image(sender, "NO-SUCH-MEDIA", "00"), payloads.audio(sender), payloads.sticker(sender),
                 payloads.reaction(sender), payloads.unsupported(sender), payloads.user_changed_number(sender)]
     deliveries = [payloads.envelope(phone_number_id, [m]) for m in messages]
-    deliveries.append(payloads.envelope(phone_number_id, statuses=[payloads.status("wamid.OUT1", sender, "failed", 131047)]))
+    failed = payloads.status("wamid.OUT1", sender, "failed", 131047)
+    deliveries.append(payloads.envelope(phone_number_id, statuses=[failed]))
     deliveries.append(payloads.envelope(phone_number_id, messages[:3]))
     return deliveries
 
@@ -152,7 +153,7 @@ def test_a_message_acknowledged_but_never_answered_is_answered_after_a_restart(a
     import sqlite3
     from datetime import datetime, timedelta, timezone
 
-    from whatsapp_cloud.webhook import InboundMessage
+    from whatsapp_cloud.inbound import InboundMessage
 
     orphan, answered = new_number(), new_number()
     ten_minutes_ago = (datetime.now(timezone.utc) - timedelta(minutes=10)).replace(tzinfo=None).isoformat(" ")

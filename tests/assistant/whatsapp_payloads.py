@@ -47,6 +47,11 @@ def list_reply(sender: str, payload: str, title: str) -> dict:
                     context={"from": "917440311311", "id": "wamid.OURLIST"})
 
 
+def template_button(sender: str, payload: str, text: str) -> dict:
+    """A tap on a quick-reply button of one of our templates."""
+    return _message(sender, "button", {"payload": payload, "text": text})
+
+
 def location(sender: str, latitude: float, longitude: float, **place: str) -> dict:
     return _message(sender, "location", {"latitude": latitude, "longitude": longitude, **place})
 
@@ -59,7 +64,9 @@ def image(sender: str, media_id: str, sha256: str, caption: Optional[str] = None
 
 
 def audio(sender: str) -> dict:
-    return _message(sender, "audio", {"mime_type": "audio/ogg; codecs=opus", "sha256": "ab", "id": "AUDIO1", "voice": True})
+    return _message(
+        sender, "audio", {"mime_type": "audio/ogg; codecs=opus", "sha256": "ab", "id": "AUDIO1", "voice": True}
+    )
 
 
 def sticker(sender: str) -> dict:
