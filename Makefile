@@ -4,7 +4,7 @@ SHELL := /bin/bash
 
 VENV    := .venv
 PYTHON  := $(VENV)/bin/python
-STAMP   := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
+STAMP   := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 SECRETS := var/secrets.env
 # Local keys from var/secrets.env, unless the environment already sets them.
 WITH_ENV := set -a && . ./$(SECRETS) && set +a &&
@@ -16,7 +16,7 @@ MODEL      := models/current.tar.gz
 MODEL_DEPS := config.yml domain.yml $(shell find data nlu_components city -name '*.yml' -o -name '*.py' 2>/dev/null)
 RASA       := $(VENV)/bin/rasa
 
-.PHONY: help setup catalogue train run serve-311 worker-311 serve test test-service test-assistant validate evaluate-nlu review-nlu fuzz-311 serve-production test-production bench-workers lock clean
+.PHONY: help setup lint catalogue train run serve-311 worker-311 serve test test-service test-assistant validate evaluate-nlu review-nlu fuzz-311 serve-production test-production bench-workers lock clean
 
 help:
 	@echo "make run         set up, train if needed, start the services and chat with the assistant"
@@ -31,12 +31,12 @@ help:
 
 setup: $(STAMP) $(SECRETS)
 
-$(STAMP): requirements.txt scripts/find-python310.sh
+$(STAMP): requirements.txt requirements-dev.txt scripts/find-python310.sh
 	@python310=$$(scripts/find-python310.sh) && \
 	if ! $(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null; then \
 	  rm -rf $(VENV) && $$python310 -m venv $(VENV); fi
 	$(PYTHON) -m pip install --quiet --upgrade "pip==24.3.1"
-	$(PYTHON) -m pip install --quiet -r requirements.txt
+	$(PYTHON) -m pip install --quiet -r requirements.txt -r requirements-dev.txt
 	rm -f $(VENV)/.installed-* && touch $@
 
 $(SECRETS): scripts/make-local-secrets.sh
@@ -59,7 +59,12 @@ worker-311: setup
 serve: setup $(MODEL)
 	$(WITH_ENV) scripts/serve-all.sh $(PYTHON)
 
-test: setup validate $(MODEL)
+# Ruff and mypy over the code (settings in pyproject.toml); `make test` runs it before anything else.
+lint: setup
+	$(PYTHON) -m ruff check
+	$(PYTHON) -m mypy
+
+test: setup lint validate $(MODEL)
 	$(WITH_ENV) $(PYTHON) -m pytest -q tests
 	$(WITH_ENV) $(PYTHON) scripts/evaluate_nlu.py --model $(MODEL) --min-accuracy $(NLU_MIN_ACCURACY) --min-macro-f1 $(NLU_MIN_MACRO_F1)
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out var/results
@@ -113,8 +118,10 @@ fuzz-311: setup
 	$(WITH_ENV) OPENAPI_FUZZ_CALLS=$${OPENAPI_FUZZ_CALLS:-100000} OPENAPI_FUZZ_SQLITE_CALLS=$${OPENAPI_FUZZ_SQLITE_CALLS:-20000} \
 	  OPENAPI_FUZZ_SECONDS=$${OPENAPI_FUZZ_SECONDS:-1800} $(PYTHON) -m pytest -q tests/service/test_openapi_fuzzing.py
 
+# The venv also holds the test-only tools of requirements-dev.txt: each name there is left out of the freeze.
 lock:
-	$(PYTHON) -m pip install -r requirements.in && $(PYTHON) -m pip freeze --exclude-editable > requirements.txt
+	$(PYTHON) -m pip install -r requirements.in && $(PYTHON) -m pip freeze --exclude-editable \
+	  $$(sed -n 's/^[[:space:]]*\([A-Za-z0-9][A-Za-z0-9._-]*\).*/--exclude \1/p' requirements-dev.txt) > requirements.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

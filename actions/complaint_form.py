@@ -19,7 +19,7 @@ from rasa_sdk.types import DomainDict
 from actions import catalogue
 from actions.explaining_form import ExplainingFormValidation
 from actions.language import language_of
-from actions.open311_client import Open311Error, shared_client
+from actions.open311_client import JsonObject, Open311Error, shared_client
 from city.places import gazetteer
 from city.wards import ward_range
 from nlu_components.indic_text import ascii_digits
@@ -36,12 +36,14 @@ _WARD_PROMPT_INTERRUPTIONS = {"cancel_complaint", "help", "human_handoff", "chec
                               "change_language", "greet", "thank", "bot_challenge"}
 
 
-async def services_for(tracker: Tracker) -> List[dict]:
+async def services_for(tracker: Tracker) -> List[JsonObject]:
     return await asyncio.to_thread(shared_client().services, language_of(tracker))
 
 
 def _entity(tracker: Tracker, name: str) -> Optional[str]:
-    values = [entity.get("value") for entity in tracker.latest_message.get("entities") or [] if entity.get("entity") == name]
+    values = [
+        entity.get("value") for entity in tracker.latest_message.get("entities") or [] if entity.get("entity") == name
+    ]
     return values[-1] if values else None
 
 
@@ -70,7 +72,9 @@ class ValidateComplaintForm(ExplainingFormValidation):
         return wanted
 
     # --- extraction beyond the domain's mappings -------------------------------------------------
-    async def extract_address(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    async def extract_address(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         """A locality named anywhere, or a location pin, settles the place without asking."""
         if tracker.get_slot("address"):
             return {}
@@ -81,10 +85,14 @@ class ValidateComplaintForm(ExplainingFormValidation):
             return {"address": pinned_locality(tracker) or "📍"}
         return {}
 
-    async def extract_ward(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    async def extract_ward(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         if tracker.get_slot("ward"):
             return {}
-        known = gazetteer().ward_of(_entity(tracker, "locality") or tracker.get_slot("locality") or pinned_locality(tracker))
+        known = gazetteer().ward_of(
+            _entity(tracker, "locality") or tracker.get_slot("locality") or pinned_locality(tracker)
+        )
         if known:
             return {"ward": str(known)}
         if tracker.get_slot("requested_slot") != "ward":
@@ -168,7 +176,7 @@ class ValidateComplaintForm(ExplainingFormValidation):
         return self._service_slots(services, catalogue.guess_service(description, candidates))
 
     @staticmethod
-    def _service_slots(services: List[dict], code: Optional[str]) -> Dict[Text, Any]:
+    def _service_slots(services: List[JsonObject], code: Optional[str]) -> Dict[Text, Any]:
         service = catalogue.by_code(services, code)
         if service is None:
             return {}
@@ -188,10 +196,13 @@ class ValidateComplaintForm(ExplainingFormValidation):
 
     async def _duplicate_slots(self, tracker: Tracker) -> Dict[Text, Any]:
         """An open complaint of the same kind nearby in the last week: offer to join it."""
+        service_code = tracker.get_slot("service_code")
+        if not service_code:  # asked before the confirmation, so never missing here
+            return {}
         since = (datetime.now(timezone.utc) - DUPLICATE_WINDOW).isoformat()
         try:
             nearby = await asyncio.to_thread(
-                shared_client().open_nearby, tracker.get_slot("service_code"), language_of(tracker), since,
+                shared_client().open_nearby, service_code, language_of(tracker), since,
                 tracker.get_slot("locality"), tracker.get_slot("latitude"), tracker.get_slot("longitude"),
             )
         except Open311Error:
@@ -222,7 +233,10 @@ class AskServiceCode(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         services = catalogue.in_group(await services_for(tracker), tracker.get_slot("complaint_group"))
-        buttons = [{"title": s["service_name"], "payload": f'/inform{{"service_code":"{s["service_code"]}"}}'} for s in services]
+        buttons = [
+            {"title": s["service_name"], "payload": f'/inform{{"service_code":"{s["service_code"]}"}}'}
+            for s in services
+        ]
         dispatcher.utter_message(response="utter_ask_service_code", buttons=buttons)
         return []
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
-from typing import List, Optional, Text
+from typing import Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -66,7 +66,9 @@ class ListMyComplaints(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         language = language_of(tracker)
         try:
-            mine = await asyncio.to_thread(shared_client().complaints_of, Citizen.from_sender(tracker.sender_id), language)
+            mine = await asyncio.to_thread(
+                shared_client().complaints_of, Citizen.from_sender(tracker.sender_id), language
+            )
         except (ServiceUnavailable, RequestRejected):
             dispatcher.utter_message(response="utter_service_error")
             return []
@@ -74,7 +76,8 @@ class ListMyComplaints(Action):
             dispatcher.utter_message(response="utter_no_complaints")
             return []
         lines = "\n".join(
-            f"• {c['service_request_id']} – {c['service_name']}: {status_text(language, c['detailed_status'])}" for c in mine
+            f"• {c['service_request_id']} – {c['service_name']}: {status_text(language, c['detailed_status'])}"
+            for c in mine
         )
         dispatcher.utter_message(response="utter_my_complaints", complaints_list=lines)
         return []
@@ -91,7 +94,7 @@ class CitizenChange(Action, ABC):
     def name(self) -> Text:
         """Abstract, so the action server registers only the concrete changes."""
 
-    def fields(self, tracker: Tracker) -> dict:
+    def fields(self, tracker: Tracker) -> Dict[str, object]:
         return {}
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
@@ -140,6 +143,6 @@ class RateComplaint(CitizenChange):
     def name(self) -> Text:
         return "action_rate_complaint"
 
-    def fields(self, tracker: Tracker) -> dict:
+    def fields(self, tracker: Tracker) -> Dict[str, object]:
         ratings = [e.get("value") for e in tracker.latest_message.get("entities") or [] if e.get("entity") == "rating"]
         return {"rating": str(ratings[-1]) if ratings else ""}

@@ -21,8 +21,9 @@ INTENT_TITLES = {
            "human_handoff": "Talk to a person", "report_complaint": "File a complaint"},
     "hi": {"check_status": "शिकायत की स्थिति", "list_my_complaints": "मेरी शिकायतें", "help": "आप क्या कर सकते हैं?",
            "human_handoff": "किसी से बात करें", "report_complaint": "शिकायत दर्ज करें"},
-    "hinglish": {"check_status": "Complaint status", "list_my_complaints": "Meri complaints", "help": "Kya kar sakte ho?",
-                 "human_handoff": "Insaan se baat", "report_complaint": "Shikayat darj karo"},
+    "hinglish": {"check_status": "Complaint status", "list_my_complaints": "Meri complaints",
+                 "help": "Kya kar sakte ho?", "human_handoff": "Insaan se baat",
+                 "report_complaint": "Shikayat darj karo"},
 }
 # The way out when no guess fits: the menu of what the bot does.
 SOMETHING_ELSE = {"en": "Something else", "hi": "कुछ और", "hinglish": "Kuch aur"}
@@ -88,7 +89,7 @@ class AskAffirmation(Action):
 
     @staticmethod
     async def _category_buttons(complaints: List[Guess], room: int, description: Optional[str], tracker: Tracker,
-                                domain: DomainDict) -> List[dict]:
+                                domain: DomainDict) -> List[Dict[str, str]]:
         group_of_intent = complaint_groups_by_intent(domain)
         try:
             group_names = catalogue.groups(await services_for(tracker))
@@ -98,7 +99,7 @@ class AskAffirmation(Action):
         chosen = named[:room]
         if len(chosen) == MOST_CATEGORIES and chosen[2].confidence < THIRD_CATEGORY_SHARE * chosen[0].confidence:
             chosen = chosen[:2]
-        buttons = []
+        buttons: List[Dict[str, str]] = []
         for guess in chosen:
             group = group_of_intent[guess.intent]
             buttons.append({"title": button_title(group_names[group]),

@@ -41,7 +41,7 @@ def idempotency_key(tracker: Tracker) -> str:
     started = next((event.get("timestamp") for event in reversed(tracker.events)
                     if event.get("event") == "active_loop" and event.get("name") == "complaint_form"), None)
     run = f"form@{started}" if started is not None else f"message@{tracker.latest_message.get('message_id') or ''}"
-    return hashlib.sha256(f"{tracker.sender_id}|{run}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{tracker.sender_id}|{run}".encode()).hexdigest()
 
 
 def complaint_fields(tracker: Tracker) -> Dict[str, Any]:
@@ -92,8 +92,9 @@ class FileComplaint(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         if tracker.get_slot("confirm") is not True:
             return reset_form()
-        if tracker.get_slot("join_duplicate") and tracker.get_slot("duplicate_of"):
-            return await self._join(dispatcher, tracker)
+        duplicate_of = tracker.get_slot("duplicate_of")
+        if tracker.get_slot("join_duplicate") and duplicate_of:
+            return await self._join(dispatcher, tracker, duplicate_of)
         fields, key = complaint_fields(tracker), idempotency_key(tracker)
         store = pending_store()
         # Kept before the call: if this action server dies mid-call, the pending worker finishes the filing
@@ -122,8 +123,7 @@ class FileComplaint(Action):
             SlotSet("expected_resolution", expected),
         ]
 
-    async def _join(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
-        existing = tracker.get_slot("duplicate_of")
+    async def _join(self, dispatcher: CollectingDispatcher, tracker: Tracker, existing: str) -> List[EventType]:
         try:
             await asyncio.to_thread(shared_client().citizen_action, existing, "supporters",
                                     Citizen.from_sender(tracker.sender_id))

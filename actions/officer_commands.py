@@ -19,6 +19,7 @@ from actions.language import language_of
 from actions.open311_client import Forbidden, NotFound, RequestRejected, ServiceUnavailable, shared_client
 from nlu_components.officer_command import parse_officer_command
 
+
 class OfficerCommand(Action):
     def name(self) -> Text:
         return "action_officer_command"

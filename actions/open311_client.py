@@ -13,11 +13,16 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from urllib.parse import quote
 
 import requests
 
 log = logging.getLogger(__name__)
+
+JsonObject = Dict[str, Any]
+"""One Open311 object as the service sends it (a service, a complaint, an acknowledgement)."""
+QueryParameters = Mapping[str, Union[str, int, float]]
 
 RETRIED_STATUSES = frozenset({500, 502, 503, 504})
 
@@ -58,7 +63,7 @@ class ClientSettings:
     catalogue_ttl_seconds: float = 600.0
 
     @classmethod
-    def from_environment(cls) -> "ClientSettings":
+    def from_environment(cls) -> ClientSettings:
         port = os.environ.get("SERVICE311_PORT", "8311")
         return cls(
             base_url=os.environ.get("OPEN311_URL", f"http://127.0.0.1:{port}").rstrip("/"),
@@ -77,7 +82,7 @@ class Citizen:
     account_id: Optional[str] = None
 
     @classmethod
-    def from_sender(cls, sender_id: str) -> "Citizen":
+    def from_sender(cls, sender_id: str) -> Citizen:
         digits = sender_id.lstrip("+")
         if digits.isdigit() and 8 <= len(digits) <= 15:
             return cls(phone=digits)
@@ -91,11 +96,11 @@ class Open311Client:
     def __init__(self, settings: ClientSettings) -> None:
         self.settings = settings
         self._http = requests.Session()
-        self._catalogue: Dict[str, tuple] = {}
+        self._catalogue: Dict[str, Tuple[float, List[JsonObject]]] = {}
         self._lock = threading.Lock()
 
     # --- reads -----------------------------------------------------------------------------------
-    def services(self, language: str = "en") -> List[dict]:
+    def services(self, language: str = "en") -> List[JsonObject]:
         """The catalogue in a language, cached for a while (it changes only when the city edits it)."""
         with self._lock:
             cached = self._catalogue.get(language)
@@ -111,17 +116,20 @@ class Open311Client:
             self._catalogue[language] = (time.monotonic(), services)
         return services
 
-    def complaint(self, tracking_number: str, language: str = "en") -> dict:
-        return self._call("GET", f"/requests/{requests.utils.quote(tracking_number)}.json", params={"lang": language})[0]
+    def complaint(self, tracking_number: str, language: str = "en") -> JsonObject:
+        return self._call("GET", f"/requests/{quote(tracking_number)}.json", params={"lang": language})[0]
 
-    def complaints_of(self, citizen: Citizen, language: str = "en", page_size: int = 10) -> List[dict]:
-        params = {"lang": language, "page_size": page_size, "api_key": self.settings.api_key, **citizen.as_parameters()}
+    def complaints_of(self, citizen: Citizen, language: str = "en", page_size: int = 10) -> List[JsonObject]:
+        params: Dict[str, Union[str, int, float]] = {"lang": language, "page_size": page_size,
+                                                     "api_key": self.settings.api_key, **citizen.as_parameters()}
         return self._call("GET", "/requests.json", params=params)
 
     def open_nearby(self, service_code: str, language: str, since_iso: str, locality: Optional[str] = None,
-                    lat: Optional[float] = None, long: Optional[float] = None, radius_metres: int = 250) -> List[dict]:
+                    lat: Optional[float] = None, long: Optional[float] = None,
+                    radius_metres: int = 250) -> List[JsonObject]:
         """Open complaints of the same category near a place: the nearby-duplicate query."""
-        params: Dict[str, object] = {"service_code": service_code, "status": "open", "start_date": since_iso, "lang": language}
+        params: Dict[str, Union[str, int, float]] = {"service_code": service_code, "status": "open",
+                                                     "start_date": since_iso, "lang": language}
         if lat is not None and long is not None:
             params.update(lat=lat, long=long, radius=radius_metres)
         elif locality:
@@ -131,19 +139,19 @@ class Open311Client:
         return self._call("GET", "/requests.json", params=params)
 
     # --- writes ----------------------------------------------------------------------------------
-    def file(self, fields: Dict[str, object], idempotency_key: str) -> dict:
+    def file(self, fields: Dict[str, object], idempotency_key: str) -> JsonObject:
         body = {name: value for name, value in fields.items() if value not in (None, "")}
         body["api_key"] = self.settings.api_key
         return self._call("POST", "/requests.json", data=body, headers={"Idempotency-Key": idempotency_key})[0]
 
-    def citizen_action(self, tracking_number: str, action: str, citizen: Citizen, **fields: object) -> dict:
+    def citizen_action(self, tracking_number: str, action: str, citizen: Citizen, **fields: object) -> JsonObject:
         """cancel, reopen, rating or supporters, on the citizen's behalf."""
         body = {"api_key": self.settings.api_key, **citizen.as_parameters(), **fields}
-        path = f"/requests/{requests.utils.quote(tracking_number)}/{action}.json"
+        path = f"/requests/{quote(tracking_number)}/{action}.json"
         return self._call("POST", path, data=body)[0]
 
     def officer_update(self, tracking_number: str, status: str, note: str, officer_phone: str, update_id: str,
-                       media_url: Optional[str] = None) -> dict:
+                       media_url: Optional[str] = None) -> JsonObject:
         """A status change by a registered officer (mySociety's servicerequestupdates, staff key).
 
         The service decides whether `officer_phone` may act on the complaint (403 otherwise); `update_id`
@@ -159,17 +167,22 @@ class Open311Client:
         return self._call("POST", "/servicerequestupdates.json", data=body)[0]
 
     # --- transport -------------------------------------------------------------------------------
-    def _call(self, method: str, path: str, **kwargs: object):  # type: ignore[no-untyped-def]
+    def _call(self, method: str, path: str, params: Optional[QueryParameters] = None,
+              data: Optional[Mapping[str, object]] = None,
+              headers: Optional[Mapping[str, str]] = None) -> List[JsonObject]:
+        """The service's answer: every GeoReport v2 resource, even a single one, is a JSON list."""
         url = self.settings.base_url + path
         last_problem = "no attempt made"
         for attempt in range(1, self.settings.attempts + 1):
             try:
-                response = self._http.request(method, url, timeout=self.settings.timeout_seconds, **kwargs)
+                response = self._http.request(method, url, params=params, data=data, headers=headers,
+                                              timeout=self.settings.timeout_seconds)
             except requests.RequestException as error:
                 last_problem = type(error).__name__
             else:
                 if response.status_code < 400:
-                    return response.json()
+                    answer: List[JsonObject] = response.json()
+                    return answer
                 if response.status_code not in RETRIED_STATUSES:
                     raise _rejection(response)
                 last_problem = f"HTTP {response.status_code}"

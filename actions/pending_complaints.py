@@ -14,14 +14,15 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Dict, List, Optional
+from urllib.parse import quote
 
 import requests
 from sqlalchemy import Column, DateTime, Integer, String, Text, create_engine, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import declarative_base, sessionmaker
+from sqlalchemy.orm import Mapped, declarative_base, sessionmaker
 
-from actions.open311_client import ClientSettings, Open311Client, RequestRejected, ServiceUnavailable
+from actions.open311_client import ClientSettings, JsonObject, Open311Client, RequestRejected, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 Base = declarative_base()
@@ -34,17 +35,17 @@ DEFAULT_URL = f"sqlite:///{Path(__file__).resolve().parent.parent / 'var' / 'pen
 class PendingComplaint(Base):
     __tablename__ = "pending_complaints"
 
-    id = Column(Integer, primary_key=True)
-    idempotency_key = Column(String(200), nullable=False, unique=True)
-    sender_id = Column(String(200), nullable=False)
-    language = Column(String(10), nullable=False)
-    fields_json = Column(Text, nullable=False)
-    state = Column(String(20), nullable=False, default="pending", index=True)
-    attempts = Column(Integer, nullable=False, default=0)
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    idempotency_key: Mapped[str] = Column(String(200), nullable=False, unique=True)
+    sender_id: Mapped[str] = Column(String(200), nullable=False)
+    language: Mapped[str] = Column(String(10), nullable=False)
+    fields_json: Mapped[str] = Column(Text, nullable=False)
+    state: Mapped[str] = Column(String(20), nullable=False, default="pending", index=True)
+    attempts: Mapped[int] = Column(Integer, nullable=False, default=0)
     last_error = Column(Text, nullable=True)
     tracking_number = Column(String(20), nullable=True)
     filing_json = Column(Text, nullable=True)
-    created_at = Column(DateTime, nullable=False)
+    created_at: Mapped[datetime] = Column(DateTime, nullable=False)
     filed_at = Column(DateTime, nullable=True)
     citizen_told_at = Column(DateTime, nullable=True)
 
@@ -105,7 +106,7 @@ class PendingStore:
                 setattr(row, name, value)
 
 
-def tell_citizen(rasa_url: str, token: Optional[str], row: PendingComplaint, filed: dict) -> None:
+def tell_citizen(rasa_url: str, token: Optional[str], row: PendingComplaint, filed: JsonObject) -> None:
     """Trigger the assistant in the citizen's conversation so it sends them their tracking number."""
     entities = {
         "tracking_number": filed["service_request_id"],
@@ -114,7 +115,7 @@ def tell_citizen(rasa_url: str, token: Optional[str], row: PendingComplaint, fil
     }
     params = {"output_channel": "latest", **({"token": token} if token else {})}
     response = requests.post(
-        f"{rasa_url}/conversations/{requests.utils.quote(row.sender_id, safe='')}/trigger_intent",
+        f"{rasa_url}/conversations/{quote(row.sender_id, safe='')}/trigger_intent",
         params=params, json={"name": "EXTERNAL_pending_filed", "entities": entities}, timeout=10)
     response.raise_for_status()
 

@@ -15,7 +15,9 @@ class ValidateSlotMappings(ValidationAction):
     def name(self) -> Text:
         return "action_validate_slot_mappings"
 
-    def extract_language(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def extract_language(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         """An explicit request wins; otherwise the detected language of a decisive message; else unchanged."""
         latest = tracker.latest_message
         if (latest.get("intent") or {}).get("name") == "change_language":
@@ -27,14 +29,19 @@ class ValidateSlotMappings(ValidationAction):
             return {"language": detected}
         return {}
 
-    def extract_latitude(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def extract_latitude(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         return _location_value(tracker, "latitude")
 
-    def extract_longitude(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def extract_longitude(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         return _location_value(tracker, "longitude")
 
-
-    def extract_media_url(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def extract_media_url(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         """A photo the channel kept arrives as message metadata {"media_url": "https://…"}."""
         media_url = (tracker.latest_message.get("metadata") or {}).get("media_url")
         return {"media_url": media_url} if isinstance(media_url, str) and media_url.startswith("http") else {}

@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import regex
 import yaml
@@ -127,7 +127,8 @@ class Gazetteer:
                 if other.name != place.name:
                     raise ValueError(f"the spelling '{spelling}' names both {other.name} and {place.name}")
         self._correctable_keys = [key for key in self.by_key if len(key) >= SHORTEST_KEY_TO_CORRECT]
-        self._placed = [place for place in self.places if place.lat is not None and place.long is not None]
+        self._placed: List[Tuple[float, float, Place]] = [
+            (place.lat, place.long, place) for place in self.places if place.lat is not None and place.long is not None]
         self.area_of = self._areas_named_in_places()
 
     def _areas_named_in_places(self) -> Dict[str, str]:
@@ -146,7 +147,7 @@ class Gazetteer:
         return areas
 
     @classmethod
-    def from_file(cls, path: Path = GAZETTEER_FILE) -> "Gazetteer":
+    def from_file(cls, path: Path = GAZETTEER_FILE) -> Gazetteer:
         with path.open(encoding="utf-8") as handle:
             document = yaml.safe_load(handle)
         return cls([place_from_entry(entry) for entry in document["localities"]])
@@ -162,7 +163,9 @@ class Gazetteer:
         found: List[PlaceMention] = []
         index = 0
         while index < len(words):
-            mention = self._listed_at(words, index) or self._name_shaped_at(words, index) or self._misspelt_at(words, index)
+            mention = (
+                self._listed_at(words, index) or self._name_shaped_at(words, index) or self._misspelt_at(words, index)
+            )
             if mention is None:
                 index += 1
                 continue
@@ -173,7 +176,7 @@ class Gazetteer:
 
     def nearest(self, latitude: float, longitude: float, within_metres: float = NEAR_ENOUGH_METRES) -> Optional[Place]:
         """The place whose centre is nearest a location pin, if one is near enough to name the spot."""
-        by_distance = ((distance_metres(latitude, longitude, place.lat, place.long), place) for place in self._placed)
+        by_distance = ((distance_metres(latitude, longitude, lat, long), place) for lat, long, place in self._placed)
         metres, nearest = min(by_distance, key=lambda pair: pair[0], default=(math.inf, None))
         return nearest if metres <= within_metres else None
 
@@ -245,7 +248,9 @@ def _numbered_place(words: List[_Word], index: int) -> Optional[Tuple[int, str]]
     if position >= len(words):
         return None
     label = ascii_digits(words[position].text)
-    number_like = regex.fullmatch(r"\d{1,3}[A-Za-z]?", label) or (kind == "Sector" and regex.fullmatch(r"[A-Za-z]", label))
+    number_like = regex.fullmatch(r"\d{1,3}[A-Za-z]?", label) or (
+        kind == "Sector" and regex.fullmatch(r"[A-Za-z]", label)
+    )
     if not number_like:
         return None
     return position - index + 1, f"{kind} {label.upper()}"
@@ -297,7 +302,7 @@ def distance_metres(lat1: float, long1: float, lat2: float, long2: float) -> flo
     return 2 * radius * math.asin(math.sqrt(a))
 
 
-def place_from_entry(entry: dict) -> Place:
+def place_from_entry(entry: Dict[str, Any]) -> Place:
     """A place from one `localities` entry of the gazetteer file (or the same fields as a dict)."""
     return Place(name=entry["name"], hi=entry.get("hi"), variants=tuple(entry.get("variants") or ()),
                  kind=entry.get("kind"), ward=entry.get("ward"), lat=entry.get("lat"), long=entry.get("long"),

@@ -7,7 +7,7 @@ reads the same word for a status wherever it reaches them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Dict, Mapping
@@ -32,7 +32,7 @@ class StatusWords:
         return self.labels.get(language, self.labels["en"])
 
 
-@lru_cache(maxsize=None)
+@cache
 def vocabulary(path: Path = STATUSES_FILE) -> Mapping[str, StatusWords]:
     """Every status of the file by key; raises ValueError naming the file and status when one is incomplete."""
     with Path(path).open(encoding="utf-8") as handle:

@@ -89,7 +89,7 @@ def normalise(text: str, today: Optional[date] = None) -> Optional[str]:
     return None
 
 
-def _mention(match: re.Match) -> Optional[TrackingNumberMention]:
+def _mention(match: re.Match[str]) -> Optional[TrackingNumberMention]:
     sequence = int(_ascii(match.group("sequence")))
     if sequence == 0:
         return None
@@ -109,5 +109,5 @@ def _is_creation_day(yymmdd: str, today: date) -> bool:
     return FIRST_DAY <= day <= today + timedelta(days=1)
 
 
-def _looks_like_money(text: str, match: re.Match) -> bool:
+def _looks_like_money(text: str, match: re.Match[str]) -> bool:
     return bool(_MONEY_BEFORE.search(text[: match.start()]) or _MONEY_AFTER.match(text[match.end():]))

@@ -6,7 +6,7 @@ new delimitation (say, 85 wards becoming 90) is a change to the data file alone.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -25,7 +25,7 @@ class WardRange:
         return isinstance(number, int) and not isinstance(number, bool) and self.first <= number <= self.last
 
 
-@lru_cache(maxsize=None)
+@cache
 def ward_range(path: Path = WARDS_FILE) -> WardRange:
     """The range of ward numbers in the wards file; raises ValueError when the numbering has a gap or a repeat."""
     with Path(path).open(encoding="utf-8") as handle:

@@ -14,7 +14,6 @@ from pydantic import BaseModel, Field, root_validator, validator
 
 from city import places
 
-
 LANGUAGES = ("en", "hi", "hinglish")
 Language = Literal["en", "hi", "hinglish"]
 
@@ -245,7 +244,7 @@ class CityData(BaseModel):
     @root_validator(skip_on_failure=True)
     def localities_are_inside_the_city(cls, values: dict) -> dict:
         gazetteer: Gazetteer = values["gazetteer"]
-        gazetteer.matcher  # raises on ambiguous spellings
+        _ = gazetteer.matcher  # built here so that ambiguous spellings fail validation
         for locality in gazetteer.localities:
             if locality.lat is not None and locality.long is not None:
                 if not gazetteer.inside_city(locality.lat, locality.long):

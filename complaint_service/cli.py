@@ -19,6 +19,7 @@ import time
 from typing import List, Optional
 
 from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
 
 from complaint_service import complaints, escalation, idempotency, notifications, officers
 from complaint_service.city_data import load_city_data
@@ -95,7 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _sessions(settings: Settings):  # type: ignore[no-untyped-def]
+def _sessions(settings: Settings) -> sessionmaker:
     engine = make_engine(settings.database_url)
     create_schema(engine)
     return make_session_factory(engine)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from complaint_service import notifications, tracking_number
 from complaint_service.city_data import CityData, Service
-from complaint_service.lifecycle import Status, check_transition, TransitionRefused
+from complaint_service.lifecycle import Status, TransitionRefused, check_transition
 from complaint_service.models import AuditEntry, Complaint, Supporter
 from complaint_service.privacy import citizen_pseudonym
 from complaint_service.routing import route
@@ -148,17 +148,23 @@ def change_status(
     if target == Status.REOPENED:
         complaint.resolved_at = None
         complaint.rating = None
-    entry = record_audit(session, complaint, event, current, target, actor, note, media_url, now, update_id, fingerprint)
+    entry = record_audit(
+        session, complaint, event, current, target, actor, note, media_url, now, update_id, fingerprint
+    )
     notifications.notify_citizen_of_status(session, complaint, entry.update_id, note, now, media_url)
     return entry
 
 
-def cancel(session: Session, complaint: Complaint, citizen: CitizenIdentity, reason: Optional[str], now: datetime) -> AuditEntry:
+def cancel(
+    session: Session, complaint: Complaint, citizen: CitizenIdentity, reason: Optional[str], now: datetime
+) -> AuditEntry:
     _require_owner(complaint, citizen)
     return change_status(session, complaint, Status.CANCELLED, citizen.pseudonym, reason, now, event="cancelled")
 
 
-def reopen(session: Session, complaint: Complaint, citizen: CitizenIdentity, reason: Optional[str], now: datetime) -> AuditEntry:
+def reopen(
+    session: Session, complaint: Complaint, citizen: CitizenIdentity, reason: Optional[str], now: datetime
+) -> AuditEntry:
     _require_owner(complaint, citizen)
     if complaint.status != Status.RESOLVED.value:
         raise TransitionRefused("only a resolved complaint can be reopened")
@@ -167,7 +173,9 @@ def reopen(session: Session, complaint: Complaint, citizen: CitizenIdentity, rea
     return change_status(session, complaint, Status.REOPENED, citizen.pseudonym, reason, now, event="reopened")
 
 
-def rate(session: Session, complaint: Complaint, citizen: CitizenIdentity, rating: int, comment: Optional[str], now: datetime) -> AuditEntry:
+def rate(
+    session: Session, complaint: Complaint, citizen: CitizenIdentity, rating: int, comment: Optional[str], now: datetime
+) -> AuditEntry:
     _require_owner(complaint, citizen)
     if complaint.status not in (Status.RESOLVED.value, Status.CLOSED.value) or complaint.resolved_at is None:
         raise TransitionRefused("only a resolved complaint can be rated")
@@ -191,11 +199,14 @@ def support(session: Session, complaint: Complaint, citizen: CitizenIdentity, no
         return False
     try:
         with session.begin_nested():
-            session.add(Supporter(complaint_id=complaint.id, citizen=citizen.pseudonym, phone=citizen.phone, created_at=now))
+            session.add(
+                Supporter(complaint_id=complaint.id, citizen=citizen.pseudonym, phone=citizen.phone, created_at=now)
+            )
     except IntegrityError:
         return False
     status = Status(complaint.status)
-    record_audit(session, complaint, "supported", status, status, citizen.pseudonym, "another citizen reported the same problem", None, now)
+    record_audit(session, complaint, "supported", status, status, citizen.pseudonym,
+                 "another citizen reported the same problem", None, now)
     return True
 
 

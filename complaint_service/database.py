@@ -1,12 +1,13 @@
 """Engine and sessions for SQLite (default) and PostgreSQL (production)."""
 from __future__ import annotations
 
+import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from complaint_service.models import Base
@@ -30,7 +31,7 @@ def _sqlite_engine(database_url: str) -> Engine:
     )
 
     @event.listens_for(engine, "connect")
-    def configure_connection(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def configure_connection(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         # pysqlite's own transaction handling defers BEGIN; take control so that every transaction
         # starts as BEGIN IMMEDIATE and concurrent writers queue on the busy timeout instead of
         # failing with "database is locked" when a read lock is upgraded.
@@ -42,7 +43,7 @@ def _sqlite_engine(database_url: str) -> Engine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def begin_immediate(connection) -> None:  # type: ignore[no-untyped-def]
+    def begin_immediate(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine

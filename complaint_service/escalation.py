@@ -41,7 +41,7 @@ def escalate_overdue(session_factory: sessionmaker, ladder: EscalationLadder, no
     open_values = [status.value for status in OPEN_STATUSES]
     with transaction(session_factory) as session:
         query = select(Complaint).where(Complaint.status.in_(open_values), Complaint.expected_at < now)
-        if session.bind.dialect.name == "postgresql":
+        if session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         for complaint in session.execute(query).scalars():
             level = due_level(ladder, (now - complaint.expected_at).total_seconds() / 3600)
@@ -53,7 +53,8 @@ def escalate_overdue(session_factory: sessionmaker, ladder: EscalationLadder, no
             record_audit(session, complaint, "escalated", status, status, ESCALATION_ACTOR, note, None, now)
             notifications.enqueue(
                 session, complaint, "escalated", "officer", notifications.officer_address(complaint, level.level),
-                f"escalated:{complaint.tracking_number}:L{level.level}", now, {"level": level.level, "role": level.role},
+                f"escalated:{complaint.tracking_number}:L{level.level}", now,
+                {"level": level.level, "role": level.role},
             )
             escalations.append(Escalation(complaint.tracking_number, level.level, level.role))
     return escalations

@@ -11,9 +11,10 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Iterable, Optional, Tuple
+from typing import Iterable, Optional, Tuple, cast
 
 from sqlalchemy import delete, select
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from complaint_service.models import IdempotencyRecord
@@ -79,5 +80,6 @@ def remember(
 
 
 def forget_expired(session: Session, now: datetime) -> int:
-    result = session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now - RETENTION))
+    expired = delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now - RETENTION)
+    result = cast(CursorResult, session.execute(expired))  # a DELETE's result: it has the row count
     return result.rowcount or 0

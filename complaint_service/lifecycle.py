@@ -35,7 +35,8 @@ OPEN_STATUSES: FrozenSet[Status] = frozenset(
 )
 
 ALLOWED_TRANSITIONS: Dict[Status, FrozenSet[Status]] = {
-    Status.SUBMITTED: frozenset({Status.ASSIGNED, Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED, Status.CANCELLED}),
+    Status.SUBMITTED: frozenset({Status.ASSIGNED, Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED,
+                                 Status.CANCELLED}),
     Status.ASSIGNED: frozenset({Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED, Status.CANCELLED}),
     Status.IN_PROGRESS: frozenset({Status.ASSIGNED, Status.RESOLVED, Status.CLOSED, Status.CANCELLED}),
     Status.RESOLVED: frozenset({Status.CLOSED, Status.REOPENED}),

@@ -1,5 +1,12 @@
-"""Database tables of the 311 service (SQLAlchemy 1.4, 2.0-style declarative)."""
+"""Database tables of the 311 service (SQLAlchemy 1.4, 2.0-style declarative).
+
+The `Mapped[...]` annotations are for the type checker: SQLAlchemy's mypy plugin takes an unannotated column
+as Optional, so the NOT NULL ones say they are not. SQLAlchemy 1.4 maps the columns from `Column(...)` alone.
+"""
 from __future__ import annotations
+
+from datetime import datetime
+from typing import List
 
 from sqlalchemy import (
     Column,
@@ -11,7 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import declarative_base, relationship
+from sqlalchemy.orm import Mapped, declarative_base, relationship
 
 Base = declarative_base()
 
@@ -21,15 +28,15 @@ class Complaint(Base):
 
     __tablename__ = "complaints"
 
-    id = Column(Integer, primary_key=True)
-    tracking_number = Column(String(20), nullable=False, unique=True)
-    service_code = Column(String(64), nullable=False, index=True)
-    group_key = Column(String(64), nullable=False)
-    department = Column(String(64), nullable=False, index=True)
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    tracking_number: Mapped[str] = Column(String(20), nullable=False, unique=True)
+    service_code: Mapped[str] = Column(String(64), nullable=False, index=True)
+    group_key: Mapped[str] = Column(String(64), nullable=False)
+    department: Mapped[str] = Column(String(64), nullable=False, index=True)
     zone = Column(Integer, nullable=True, index=True)
     ward = Column(Integer, nullable=True)
     locality = Column(String(200), nullable=True)
-    agency_responsible = Column(String(200), nullable=False)
+    agency_responsible: Mapped[str] = Column(String(200), nullable=False)
     service_notice = Column(Text, nullable=True)
     description = Column(Text, nullable=True)
     address = Column(String(500), nullable=True)
@@ -38,8 +45,8 @@ class Complaint(Base):
     lat = Column(Float, nullable=True)
     long = Column(Float, nullable=True)
     media_url = Column(String(1000), nullable=True)
-    attributes_json = Column(Text, nullable=False, default="{}")
-    language = Column(String(10), nullable=False, default="en")
+    attributes_json: Mapped[str] = Column(Text, nullable=False, default="{}")
+    language: Mapped[str] = Column(String(10), nullable=False, default="en")
     channel = Column(String(40), nullable=True)
     # Personal data: never returned by public reads, never logged in clear.
     phone = Column(String(20), nullable=True, index=True)
@@ -49,18 +56,19 @@ class Complaint(Base):
     email = Column(String(200), nullable=True)
     device_id = Column(String(100), nullable=True)
 
-    status = Column(String(20), nullable=False, index=True)
+    status: Mapped[str] = Column(String(20), nullable=False, index=True)
     status_notes = Column(Text, nullable=True)
-    escalation_level = Column(Integer, nullable=False, default=0)
+    escalation_level: Mapped[int] = Column(Integer, nullable=False, default=0)
     rating = Column(Integer, nullable=True)
     rating_comment = Column(Text, nullable=True)
-    requested_at = Column(DateTime, nullable=False, index=True)
-    updated_at = Column(DateTime, nullable=False, index=True)
-    expected_at = Column(DateTime, nullable=False, index=True)
+    requested_at: Mapped[datetime] = Column(DateTime, nullable=False, index=True)
+    updated_at: Mapped[datetime] = Column(DateTime, nullable=False, index=True)
+    expected_at: Mapped[datetime] = Column(DateTime, nullable=False, index=True)
     resolved_at = Column(DateTime, nullable=True)
 
-    audit_entries = relationship("AuditEntry", back_populates="complaint", order_by="AuditEntry.id")
-    supporters = relationship("Supporter", back_populates="complaint")
+    audit_entries: Mapped[List[AuditEntry]] = relationship("AuditEntry", back_populates="complaint",
+                                                            order_by="AuditEntry.id")
+    supporters: Mapped[List[Supporter]] = relationship("Supporter", back_populates="complaint")
 
 
 class AuditEntry(Base):
@@ -68,19 +76,19 @@ class AuditEntry(Base):
 
     __tablename__ = "audit_entries"
 
-    id = Column(Integer, primary_key=True)
-    update_id = Column(String(100), nullable=False, unique=True)
-    complaint_id = Column(Integer, ForeignKey("complaints.id"), nullable=False, index=True)
-    event = Column(String(30), nullable=False)
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    update_id: Mapped[str] = Column(String(100), nullable=False, unique=True)
+    complaint_id: Mapped[int] = Column(Integer, ForeignKey("complaints.id"), nullable=False, index=True)
+    event: Mapped[str] = Column(String(30), nullable=False)
     old_status = Column(String(20), nullable=True)
-    new_status = Column(String(20), nullable=False)
-    actor = Column(String(100), nullable=False)
+    new_status: Mapped[str] = Column(String(20), nullable=False)
+    actor: Mapped[str] = Column(String(100), nullable=False)
     note = Column(Text, nullable=True)
     media_url = Column(String(1000), nullable=True)
     fingerprint = Column(String(64), nullable=True)
-    created_at = Column(DateTime, nullable=False, index=True)
+    created_at: Mapped[datetime] = Column(DateTime, nullable=False, index=True)
 
-    complaint = relationship("Complaint", back_populates="audit_entries")
+    complaint: Mapped[Complaint] = relationship("Complaint", back_populates="audit_entries")
 
 
 class Supporter(Base):
@@ -89,13 +97,13 @@ class Supporter(Base):
     __tablename__ = "supporters"
     __table_args__ = (UniqueConstraint("complaint_id", "citizen", name="uq_supporter_once"),)
 
-    id = Column(Integer, primary_key=True)
-    complaint_id = Column(Integer, ForeignKey("complaints.id"), nullable=False)
-    citizen = Column(String(120), nullable=False)
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    complaint_id: Mapped[int] = Column(Integer, ForeignKey("complaints.id"), nullable=False)
+    citizen: Mapped[str] = Column(String(120), nullable=False)
     phone = Column(String(20), nullable=True)
-    created_at = Column(DateTime, nullable=False)
+    created_at: Mapped[datetime] = Column(DateTime, nullable=False)
 
-    complaint = relationship("Complaint", back_populates="supporters")
+    complaint: Mapped[Complaint] = relationship("Complaint", back_populates="supporters")
 
 
 class DailySequence(Base):
@@ -103,8 +111,8 @@ class DailySequence(Base):
 
     __tablename__ = "daily_sequences"
 
-    day = Column(String(6), primary_key=True)
-    last_value = Column(Integer, nullable=False)
+    day: Mapped[str] = Column(String(6), primary_key=True)
+    last_value: Mapped[int] = Column(Integer, nullable=False)
 
 
 class IdempotencyRecord(Base):
@@ -113,13 +121,13 @@ class IdempotencyRecord(Base):
     __tablename__ = "idempotency_records"
     __table_args__ = (UniqueConstraint("client_id", "idempotency_key", name="uq_idempotency_client_key"),)
 
-    id = Column(Integer, primary_key=True)
-    client_id = Column(String(64), nullable=False)
-    idempotency_key = Column(String(255), nullable=False)
-    fingerprint = Column(String(64), nullable=False)
-    status_code = Column(Integer, nullable=False)
-    response_body = Column(Text, nullable=False)
-    created_at = Column(DateTime, nullable=False, index=True)
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    client_id: Mapped[str] = Column(String(64), nullable=False)
+    idempotency_key: Mapped[str] = Column(String(255), nullable=False)
+    fingerprint: Mapped[str] = Column(String(64), nullable=False)
+    status_code: Mapped[int] = Column(Integer, nullable=False)
+    response_body: Mapped[str] = Column(Text, nullable=False)
+    created_at: Mapped[datetime] = Column(DateTime, nullable=False, index=True)
 
 
 class Notification(Base):
@@ -127,19 +135,19 @@ class Notification(Base):
 
     __tablename__ = "notifications"
 
-    id = Column(Integer, primary_key=True)
-    dedup_key = Column(String(200), nullable=False, unique=True)
-    complaint_id = Column(Integer, ForeignKey("complaints.id"), nullable=False, index=True)
-    event = Column(String(30), nullable=False)
-    recipient_kind = Column(String(20), nullable=False)
-    recipient = Column(String(200), nullable=False)
-    language = Column(String(10), nullable=False)
-    payload_json = Column(Text, nullable=False)
-    state = Column(String(20), nullable=False, index=True, default="pending")
-    attempts = Column(Integer, nullable=False, default=0)
-    next_attempt_at = Column(DateTime, nullable=False, index=True)
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    dedup_key: Mapped[str] = Column(String(200), nullable=False, unique=True)
+    complaint_id: Mapped[int] = Column(Integer, ForeignKey("complaints.id"), nullable=False, index=True)
+    event: Mapped[str] = Column(String(30), nullable=False)
+    recipient_kind: Mapped[str] = Column(String(20), nullable=False)
+    recipient: Mapped[str] = Column(String(200), nullable=False)
+    language: Mapped[str] = Column(String(10), nullable=False)
+    payload_json: Mapped[str] = Column(Text, nullable=False)
+    state: Mapped[str] = Column(String(20), nullable=False, index=True, default="pending")
+    attempts: Mapped[int] = Column(Integer, nullable=False, default=0)
+    next_attempt_at: Mapped[datetime] = Column(DateTime, nullable=False, index=True)
     last_error = Column(Text, nullable=True)
-    created_at = Column(DateTime, nullable=False)
+    created_at: Mapped[datetime] = Column(DateTime, nullable=False)
     delivered_at = Column(DateTime, nullable=True)
 
 
@@ -152,12 +160,12 @@ class Officer(Base):
 
     __tablename__ = "officers"
 
-    id = Column(Integer, primary_key=True)
-    name = Column(String(100), nullable=False)
-    phone = Column(String(20), nullable=False, unique=True)
-    department = Column(String(64), nullable=False, index=True)
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    name: Mapped[str] = Column(String(100), nullable=False)
+    phone: Mapped[str] = Column(String(20), nullable=False, unique=True)
+    department: Mapped[str] = Column(String(64), nullable=False, index=True)
     zone = Column(Integer, nullable=True)
-    level = Column(Integer, nullable=False, default=1)
-    language = Column(String(10), nullable=False, default="en")
-    active = Column(Integer, nullable=False, default=1)
-    created_at = Column(DateTime, nullable=False)
+    level: Mapped[int] = Column(Integer, nullable=False, default=1)
+    language: Mapped[str] = Column(String(10), nullable=False, default="en")
+    active: Mapped[int] = Column(Integer, nullable=False, default=1)
+    created_at: Mapped[datetime] = Column(DateTime, nullable=False)

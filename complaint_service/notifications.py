@@ -159,7 +159,7 @@ def _claim_due(session_factory: sessionmaker, now: datetime, limit: int) -> List
         .limit(limit)
     )
     with transaction(session_factory) as session:
-        if session.bind.dialect.name == "postgresql":
+        if session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         claimed = []
         for row in session.execute(query).scalars():
@@ -172,9 +172,12 @@ def _claim_due(session_factory: sessionmaker, now: datetime, limit: int) -> List
         return claimed
 
 
-def _record_outcome(session_factory: sessionmaker, notification_id: int, error: Optional[Exception], now: datetime) -> None:
+def _record_outcome(
+    session_factory: sessionmaker, notification_id: int, error: Optional[Exception], now: datetime
+) -> None:
     with transaction(session_factory) as session:
         row = session.get(Notification, notification_id)
+        assert row is not None, "outbox rows are never deleted"
         if error is None:
             row.state = "delivered"
             row.delivered_at = now

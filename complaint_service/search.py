@@ -7,6 +7,7 @@ from typing import List, Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql import Select
 
 from city.places import distance_metres
 from complaint_service.lifecycle import OPEN_STATUSES
@@ -15,6 +16,15 @@ from complaint_service.models import Complaint
 MAX_SPAN = timedelta(days=90)
 MAX_PAGE_SIZE = 1000
 _DEGREES_PER_METRE = 1 / 111_000
+
+
+@dataclass(frozen=True)
+class Circle:
+    """Around a point: the nearby-duplicate query's lat, long and radius."""
+
+    lat: float
+    long: float
+    radius_metres: float
 
 
 @dataclass
@@ -31,9 +41,7 @@ class ComplaintSearch:
     group: Optional[str] = None
     ward: Optional[int] = None
     locality: Optional[str] = None
-    lat: Optional[float] = None
-    long: Optional[float] = None
-    radius_metres: Optional[float] = None
+    near: Optional[Circle] = None
     page: int = 1
     page_size: int = MAX_PAGE_SIZE
 
@@ -67,17 +75,18 @@ def run(session: Session, search: ComplaintSearch, now: datetime) -> List[Compla
         return list(session.execute(query).scalars())
     query = _filtered(query, search, now).order_by(Complaint.requested_at.desc(), Complaint.id.desc())
     offset = (max(search.page, 1) - 1) * search.page_size
-    if search.radius_metres is None:
+    near = search.near
+    if near is None:
         return list(session.execute(query.offset(offset).limit(search.page_size)).scalars())
     nearby = [
         complaint for complaint in session.execute(query).scalars()
-        if complaint.lat is not None
-        and distance_metres(search.lat, search.long, complaint.lat, complaint.long) <= search.radius_metres  # type: ignore[arg-type]
+        if complaint.lat is not None and complaint.long is not None
+        and distance_metres(near.lat, near.long, float(complaint.lat), float(complaint.long)) <= near.radius_metres
     ]
     return nearby[offset: offset + search.page_size]
 
 
-def _filtered(query, search: ComplaintSearch, now: datetime):  # type: ignore[no-untyped-def]
+def _filtered(query: Select, search: ComplaintSearch, now: datetime) -> Select:
     start, end = requested_window(search, now)
     if start:
         query = query.where(Complaint.requested_at >= start)
@@ -104,10 +113,11 @@ def _filtered(query, search: ComplaintSearch, now: datetime):  # type: ignore[no
         query = query.where(Complaint.ward == search.ward)
     if search.locality:
         query = query.where(Complaint.locality == search.locality)
-    if search.radius_metres is not None:
-        margin = search.radius_metres * _DEGREES_PER_METRE * 1.5
+    if search.near is not None:
+        near = search.near
+        margin = near.radius_metres * _DEGREES_PER_METRE * 1.5
         query = query.where(
-            Complaint.lat.between(search.lat - margin, search.lat + margin),  # type: ignore[operator]
-            Complaint.long.between(search.long - margin * 1.1, search.long + margin * 1.1),  # type: ignore[operator]
+            Complaint.lat.between(near.lat - margin, near.lat + margin),
+            Complaint.long.between(near.long - margin * 1.1, near.long + margin * 1.1),
         )
     return query

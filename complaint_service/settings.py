@@ -26,7 +26,7 @@ class Settings:
     worker_interval_seconds: float
 
     @classmethod
-    def from_environment(cls) -> "Settings":
+    def from_environment(cls) -> Settings:
         api_key = os.environ.get("OPEN311_API_KEY", "")
         staff_key = os.environ.get("SERVICE311_STAFF_KEY", "")
         if not api_key or not staff_key:

@@ -7,6 +7,7 @@ from typing import List, Optional
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
 from complaint_service.lifecycle import OPEN_STATUSES, Status
 from complaint_service.models import Complaint
@@ -35,7 +36,7 @@ def sla_compliance(session: Session, by: str, start: datetime, end: datetime, no
     resolved = Complaint.resolved_at.isnot(None)
     is_open = Complaint.status.in_(open_values)
 
-    def count(condition) -> object:  # type: ignore[no-untyped-def]
+    def count(condition: ColumnElement) -> ColumnElement:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
     query = (

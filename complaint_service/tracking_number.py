@@ -29,7 +29,7 @@ def allocate(session: Session, requested_at_utc: datetime) -> str:
     write lock until the surrounding transaction ends: no two transactions can read the same value.
     """
     day = india_date(requested_at_utc).strftime("%y%m%d")
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(insert(DailySequence).values(day=day, last_value=0).on_conflict_do_nothing())
     session.execute(
         update(DailySequence).where(DailySequence.day == day).values(last_value=DailySequence.last_value + 1)

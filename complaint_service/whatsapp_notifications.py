@@ -19,7 +19,7 @@ import yaml
 
 from complaint_service import officers
 from complaint_service.city_data import load_city_data
-from complaint_service.database import make_engine, make_session_factory, create_schema, transaction
+from complaint_service.database import create_schema, make_engine, make_session_factory, transaction
 from complaint_service.lifecycle import STATUS_NOTES, Status
 from complaint_service.notifications import OutgoingNotification, UndeliverableNotification
 from complaint_service.privacy import mask_phone
@@ -86,11 +86,14 @@ class WhatsAppNotificationSender:
                 message_id = await graph.send(messages.addressed(recipient.phone, content))
             except GraphApiError as error:
                 if error.window_closed:
-                    await self._send_template(graph, notification, recipient, f"{notification.dedup_key}:{who}:template")
+                    await self._send_template(
+                        graph, notification, recipient, f"{notification.dedup_key}:{who}:template"
+                    )
                     return
                 if error.retryable:
                     raise
-                raise UndeliverableNotification(f"WhatsApp refused the message to {mask_phone(recipient.phone)}: {error}")
+                raise UndeliverableNotification(
+                    f"WhatsApp refused the message to {mask_phone(recipient.phone)}: {error}") from error
             await asyncio.to_thread(self.store.record_sent, message_id, key)
 
     async def _send_template(self, graph: GraphApi, notification: OutgoingNotification, recipient: Recipient,
@@ -111,7 +114,9 @@ class WhatsAppNotificationSender:
         fields = self._fields(payload, language)
         if notification.recipient_kind == "officer":
             text_key = "officer_escalated" if notification.event == "escalated" else "officer_created"
-            bubbles = [messages.text_message(piece) for piece in messages.split_text(self._text(text_key, language, fields))]
+            bubbles = [
+                messages.text_message(piece) for piece in messages.split_text(self._text(text_key, language, fields))
+            ]
             photo = payload.get("media_url") if notification.event == "created" else None
             return ([messages.image_message(photo, payload["service_request_id"])] if photo else []) + bubbles
         photo = payload.get("update_media_url")

@@ -31,7 +31,7 @@ def pseudonym(sender_id: str, key: str) -> str:
 def pseudonymised(event: Dict[Text, Any], key: str) -> Dict[Text, Any]:
     """A copy of a serialised tracker event fit for analytics: every string in it (message text, parse
     data, slot values) has its phone-like digit runs masked, and no profile name is left."""
-    cleaned = _masked(copy.deepcopy(event))
+    cleaned: Dict[Text, Any] = _masked(copy.deepcopy(event))
     if event.get("sender_id"):
         cleaned["sender_id"] = pseudonym(str(event["sender_id"]), key)
     return cleaned

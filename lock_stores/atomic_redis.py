@@ -46,11 +46,11 @@ class AtomicRedisLockStore(RedisLockStore):
             options = dict(endpoint_config.kwargs)
             poll_seconds = float(options.pop("poll_seconds", poll_seconds))
             redis_options = {"host": endpoint_config.url or "localhost", **options}
-        super().__init__(**redis_options)  # type: ignore[arg-type]
+        super().__init__(**redis_options)
         self.poll_seconds = poll_seconds
 
     # --- the atomic primitive ------------------------------------------------------------------------
-    def _change(self, conversation_id: Text, change: Change) -> Result:
+    def _change(self, conversation_id: Text, change: Change[Result]) -> Result:
         """Apply `change` to the stored lock in one transaction; a returned None lock deletes it."""
         import redis
 

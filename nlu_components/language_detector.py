@@ -25,8 +25,9 @@ DETECTED_LANGUAGE = "detected_language"
 class LanguageDetector(GraphComponent):
     @classmethod
     def create(
-        cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource, execution_context: ExecutionContext
-    ) -> "LanguageDetector":
+        cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> LanguageDetector:
         return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:

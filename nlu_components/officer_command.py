@@ -70,7 +70,7 @@ def parse_officer_command(text: str) -> Optional[OfficerCommand]:
 class OfficerCommandRecognizer(GraphComponent):
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "OfficerCommandRecognizer":
+               execution_context: ExecutionContext) -> OfficerCommandRecognizer:
         return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:

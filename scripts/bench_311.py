@@ -68,7 +68,8 @@ def bench_backend(name: str, database_url: str, pairs: int, concurrency: int, ma
             t0 = time.perf_counter()
             created = session.post(base + "/requests.json", headers={"Idempotency-Key": str(uuid.uuid4())}, timeout=30,
                                    data={"api_key": api_key, "service_code": "GARBAGE_DUMP", "locality": "Vijay Nagar",
-                                         "description": f"bench {index}", "phone": "919800000000", "language": "hinglish"})
+                                         "description": f"bench {index}", "phone": "919800000000",
+                                         "language": "hinglish"})
             t1 = time.perf_counter()
             assert created.status_code == 200, created.text
             got = session.get(f"{base}/requests/{created.json()[0]['service_request_id']}.json", timeout=30)

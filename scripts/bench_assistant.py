@@ -42,8 +42,11 @@ def percentile(values: List[float], share: float) -> float:
 
 def process_tree(server: ServerProcess) -> List[int]:
     """The server's process id and its children's."""
-    children = subprocess.run(["pgrep", "-P", str(server.process.pid)], capture_output=True, text=True).stdout
-    return [server.process.pid] + [int(pid) for pid in children.split()]
+    if server.process is None:
+        raise RuntimeError("the server is not started")
+    pid = server.process.pid
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [pid] + [int(child) for child in children.split()]
 
 
 def rss_mb(server: ServerProcess) -> float:
@@ -114,10 +117,13 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-assistant-"))
     service_port, actions_port, rasa_port, bare_port = free_port(), free_port(), free_port(), free_port()
     environment = dict(os.environ, OPEN311_API_KEY=secrets.token_hex(16), SERVICE311_STAFF_KEY=secrets.token_hex(16),
-                       SERVICE311_DATABASE_URL=f"sqlite:///{work / 'service.sqlite3'}", SERVICE311_PORT=str(service_port),
-                       OPEN311_URL=f"http://127.0.0.1:{service_port}", ACTIONS_DATABASE_URL=f"sqlite:///{work / 'pending.sqlite3'}",
+                       SERVICE311_DATABASE_URL=f"sqlite:///{work / 'service.sqlite3'}",
+                       SERVICE311_PORT=str(service_port), OPEN311_URL=f"http://127.0.0.1:{service_port}",
+                       ACTIONS_DATABASE_URL=f"sqlite:///{work / 'pending.sqlite3'}",
                        RASA_TELEMETRY_ENABLED="false", PYTHONPATH=str(ROOT))
-    (work / "endpoints.yml").write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n  enable_selective_domain: true\n')
+    (work / "endpoints.yml").write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n  enable_selective_domain: true\n'
+    )
 
     bare = work / "bare"
     bare.mkdir()
@@ -128,14 +134,16 @@ def main() -> int:
     servers = {
         "service": ServerProcess("service", [sys.executable, "-m", "complaint_service", "serve"], environment,
                                  f"http://127.0.0.1:{service_port}/discovery.json", work, 60),
-        "actions": ServerProcess("actions", [RASA, "run", "actions", "--port", str(actions_port), "--actions", "actions"],
+        "actions": ServerProcess("actions",
+                                 [RASA, "run", "actions", "--port", str(actions_port), "--actions", "actions"],
                                  environment, f"http://127.0.0.1:{actions_port}/health", work, 120),
         "rasa": ServerProcess("rasa", [RASA, "run", "--model", str(ROOT / "models" / "current.tar.gz"), "--endpoints",
                                        str(work / "endpoints.yml"), "--credentials", str(ROOT / "credentials.yml"),
                                        "--interface", "127.0.0.1", "--port", str(rasa_port)],
                               environment, f"http://127.0.0.1:{rasa_port}/", work, 300),
         "bare": ServerProcess("bare", [RASA, "run", "--model", str(bare_model), "--interface", "127.0.0.1",
-                                       "--port", str(bare_port)], environment, f"http://127.0.0.1:{bare_port}/", work, 300),
+                                       "--port", str(bare_port)],
+                              environment, f"http://127.0.0.1:{bare_port}/", work, 300),
     }
     results = {}
     try:
@@ -164,11 +172,11 @@ def main() -> int:
         cpu_before = [cpu_seconds(server) for server in ours_servers]
         ours_rate, ours_turns = concurrent_turns(ours, arguments.conversations, FILING_TURNS, arguments.rounds,
                                                  arguments.max_seconds)
-        cpu_used = [cpu_seconds(server) - before for server, before in zip(ours_servers, cpu_before)]
+        cpu_used = [cpu_seconds(server) - before for server, before in zip(ours_servers, cpu_before, strict=True)]
         bare_before = cpu_seconds(servers["bare"])
         bare_rate, bare_turns = concurrent_turns(theirs, arguments.conversations, BARE_TURNS, arguments.rounds,
                                                  arguments.max_seconds)
-        for name, used in zip(("rasa", "actions", "service"), cpu_used):
+        for name, used in zip(("rasa", "actions", "service"), cpu_used, strict=True):
             results[f"{name}_cpu_ms_per_turn"] = round(1000 * used / ours_turns, 1)
         results["bare_cpu_ms_per_turn"] = round(1000 * (cpu_seconds(servers["bare"]) - bare_before) / bare_turns, 1)
         results.update({

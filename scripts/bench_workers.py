@@ -66,7 +66,8 @@ def main() -> int:
                         ("p95 ms", lambda f: f.p95_ms)):
         print(f"| {name} (median of {len(runs[1])}) | {statistics.median(map(value, runs[1])):.1f} | "
               f"{statistics.median(map(value, runs[2])):.1f} |")
-    print(f"| errors / problems (all runs) | {sum(len(f.errors) for f in runs[1])} / {sum(len(f.problems) for f in runs[1])} | "
+    print(f"| errors / problems (all runs) | {sum(len(f.errors) for f in runs[1])} / "
+          f"{sum(len(f.problems) for f in runs[1])} | "
           f"{sum(len(f.errors) for f in runs[2])} / {sum(len(f.problems) for f in runs[2])} |")
     print(f"\nratio 2 / 1 per round: {', '.join(f'{ratio:.2f}' for ratio in ratios)}; "
           f"median {statistics.median(ratios):.2f}; logs in {logs}")

@@ -64,7 +64,9 @@ def write_nlu_file(examples: List[Example], path: Path) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def run_fold(index: int, train: List[Example], held_out: List[Example], config: str, workdir: Path) -> Dict[str, List[Prediction]]:
+def run_fold(
+    index: int, train: List[Example], held_out: List[Example], config: str, workdir: Path
+) -> Dict[str, List[Prediction]]:
     train_file, test_file = workdir / f"train_{index}.yml", workdir / f"test_{index}.yml"
     write_nlu_file(train, train_file)
     started = time.perf_counter()
@@ -81,7 +83,9 @@ def run_fold(index: int, train: List[Example], held_out: List[Example], config: 
         write_nlu_file(of_language, test_file)
         predictions[language] = asyncio.run(predict(agent, gold_messages(test_file)))
     parsed = sum(len(found) for found in predictions.values())
-    print(f"fold {index}: {1000 * (time.perf_counter() - started) / max(1, parsed):.1f} ms per parsed message", flush=True)
+    print(
+        f"fold {index}: {1000 * (time.perf_counter() - started) / max(1, parsed):.1f} ms per parsed message", flush=True
+    )
     return predictions
 
 
@@ -117,7 +121,8 @@ def main() -> int:
         report = {"folds": arguments.folds, "trained_folds": arguments.only_folds or arguments.folds,
                   "scores": {language: asdict(scores) for language, scores in results.items()},
                   "thresholds": [asdict(outcome) for outcome in outcomes],
-                  "predictions": {language: [asdict(p) for p in predictions] for language, predictions in out_of_fold.items()}}
+                  "predictions": {language: [asdict(p) for p in predictions]
+                                  for language, predictions in out_of_fold.items()}}
         Path(arguments.report).parent.mkdir(parents=True, exist_ok=True)
         Path(arguments.report).write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0

@@ -69,8 +69,10 @@ def print_scores(language: str, scores: Scores, ms_per_message: float, per_inten
                   f"right value {figures['right_value']:.3f}  false alarms {figures['false_alarms']}")
     if per_intent:
         print(f"           {'intent':24} {'P':>6} {'R':>6} {'F1':>6} {'n':>4}")
-        for intent, figures in scores.per_intent.items():
-            print(f"           {intent:24} {figures.precision:6.3f} {figures.recall:6.3f} {figures.f1:6.3f} {figures.support:4}")
+        for intent, score in scores.per_intent.items():
+            print(
+                f"           {intent:24} {score.precision:6.3f} {score.recall:6.3f} {score.f1:6.3f} {score.support:4}"
+            )
     for gold, predicted, count in scores.confusions[:12]:
         print(f"           {gold} → {predicted} ×{count}")
 

@@ -45,7 +45,8 @@ def main() -> None:
         printed.add(key_of(name))
         entry = {"name": name, "hi": None, "variants": [], "kind": "area", "pincode": row["pincode"],
                  "lat": round(lat, 4) if inside else None, "long": round(long, 4) if inside else None,
-                 "ward": None, "source": f"India Post ({row['officename']}, {row['pincode']}) via bharatpin {BHARATPIN_VERSION}"}
+                 "ward": None,
+                 "source": f"India Post ({row['officename']}, {row['pincode']}) via bharatpin {BHARATPIN_VERSION}"}
         print("  - " + yaml.safe_dump(entry, default_flow_style=True, allow_unicode=True, width=400).strip())
 
 

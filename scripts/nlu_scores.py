@@ -56,7 +56,7 @@ class Scores:
     off_topic_as_complaint: Optional[float]
     per_intent: Dict[str, IntentScore]
     confusions: List[Tuple[str, str, int]]
-    entities: Dict[str, Dict[str, float]] = field(default_factory=dict)
+    entities: Dict[str, Dict[str, Optional[float]]] = field(default_factory=dict)
 
 
 def score(predictions: List[Prediction]) -> Scores:
@@ -64,7 +64,9 @@ def score(predictions: List[Prediction]) -> Scores:
     predicted = Counter(p.predicted_intent for p in predictions)
     hits = Counter(p.gold_intent for p in predictions if p.gold_intent == p.predicted_intent)
     per_intent = {intent: _intent_score(hits[intent], predicted[intent], gold[intent]) for intent in sorted(gold)}
-    confusions = Counter((p.gold_intent, p.predicted_intent) for p in predictions if p.gold_intent != p.predicted_intent)
+    confusions = Counter(
+        (p.gold_intent, p.predicted_intent) for p in predictions if p.gold_intent != p.predicted_intent
+    )
     off_topic = [p for p in predictions if p.gold_intent == "out_of_scope"]
     return Scores(
         examples=len(predictions),
@@ -79,7 +81,7 @@ def score(predictions: List[Prediction]) -> Scores:
     )
 
 
-def entity_scores(predictions: Iterable[Prediction]) -> Dict[str, Dict[str, float]]:
+def entity_scores(predictions: Iterable[Prediction]) -> Dict[str, Dict[str, Optional[float]]]:
     """Per entity type: how many gold mentions, how many found at an overlapping span, how many with the right
     value, and how many predicted mentions overlap no gold one of the type (false alarms).
 

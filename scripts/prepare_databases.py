@@ -27,7 +27,8 @@ log = logging.getLogger("prepare_databases")
 
 
 def rasa_tracker_url() -> URL:
-    return URL.create("postgresql", username=os.environ["RASA_DB_USER"], password=os.environ.get("RASA_DB_PASSWORD") or None,
+    return URL.create("postgresql", username=os.environ["RASA_DB_USER"],
+                      password=os.environ.get("RASA_DB_PASSWORD") or None,
                       host=os.environ["RASA_DB_HOST"], port=int(os.environ["RASA_DB_PORT"]),
                       database=os.environ["RASA_DB_NAME"])
 
@@ -79,7 +80,7 @@ def main() -> int:
         from whatsapp_cloud.store import WhatsAppStore
 
         WhatsAppStore(whatsapp_url).engine.dispose()
-    log.info("tables ready in %s", ", ".join(url.database for url in (service_url, actions_url, tracker_url)))
+    log.info("tables ready in %s", ", ".join(str(url.database) for url in (service_url, actions_url, tracker_url)))
     return 0
 
 

@@ -19,12 +19,18 @@ What it adds to a plain `rasa run --enable-api --auth-token …`:
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import signal
 import sys
 from pathlib import Path
-from typing import List
+from typing import TYPE_CHECKING, Any, List, Optional
+
+if TYPE_CHECKING:  # Sanic is imported once Rasa runs, not at start-up
+    from sanic import Sanic
+    from sanic.request import Request
+    from sanic.response import HTTPResponse
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
@@ -54,21 +60,21 @@ def rasa_arguments(arguments: List[str], token: str) -> List[str]:
     return ["rasa", "run", *others, "--model", str(model), "--enable-api", "--auth-token", token]
 
 
-def harden(app) -> None:  # type: ignore[no-untyped-def]
+def harden(app: Sanic) -> None:
     """Refuse every /model route, bound request bodies and stop without a model, on the app Rasa builds."""
     from sanic import response
 
     app.config.REQUEST_MAX_SIZE = int(os.environ.get("SANIC_REQUEST_MAX_SIZE", DEFAULT_REQUEST_MAX_SIZE))
 
-    @app.listener("after_server_start")  # after Rasa's own listener has tried to load the model
-    async def stop_without_a_model(running_app, _loop):  # type: ignore[no-untyped-def]
+    @app.after_server_start  # after Rasa's own listener has tried to load the model
+    async def stop_without_a_model(running_app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
         agent = getattr(running_app.ctx, "agent", None)
         if agent is None or not agent.is_ready():
             log.critical("no model loaded (see the error above): stopping the server")
             os.kill(LAUNCHER_PID, signal.SIGTERM)
 
     @app.middleware("request")
-    async def refuse_model_routes(request):  # type: ignore[no-untyped-def]
+    async def refuse_model_routes(request: Request) -> Optional[HTTPResponse]:
         if request.path == "/model" or request.path.startswith("/model/"):
             return response.json({"status": "failure", "reason": "Forbidden",
                                   "message": "The model is changed by deploying models/current.tar.gz."}, status=403)
@@ -87,7 +93,7 @@ def main() -> None:
 
     build_app = rasa.core.run.configure_app
 
-    def configure_app(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def configure_app(*args: Any, **kwargs: Any) -> Sanic:
         app = build_app(*args, **kwargs)
         harden(app)
         return app

@@ -32,7 +32,9 @@ FALLBACK_INTENT = "nlu_fallback"
 LANGUAGE_COMMENTS = {"en": "# English", "hi": "# Devanagari Hindi", "hinglish": "# Hinglish"}
 # Indian mobile numbers (with or without +91) and 12-digit Aadhaar-like runs; tracking numbers
 # (IMC-YYMMDD-NNNNN) have no run of ten digits and survive.
-PERSONAL_NUMBER = re.compile(r"(?<![\d-])(?:\+?91[\s-]?)?[6-9]\d{4}[\s-]?\d{5}(?![\d-])|(?<!\d)\d{4}\s?\d{4}\s?\d{4}(?!\d)")
+PERSONAL_NUMBER = re.compile(
+    r"(?<![\d-])(?:\+?91[\s-]?)?[6-9]\d{4}[\s-]?\d{5}(?![\d-])|(?<!\d)\d{4}\s?\d{4}\s?\d{4}(?!\d)"
+)
 BUTTON_PAYLOAD = re.compile(r"^/([A-Za-z_]+)")
 
 
@@ -59,7 +61,11 @@ def items_of_conversation(events: Iterable, unsure_below: float, since: float) -
         parse = event.parse_data or {}
         intent = (parse.get("intent") or {}).get("name") or ""
         ranking = [item for item in parse.get("intent_ranking") or [] if item.get("name") != FALLBACK_INTENT]
-        best_guess = ranking[0] if ranking else {"name": intent, "confidence": (parse.get("intent") or {}).get("confidence", 0.0)}
+        best_guess = (
+            ranking[0]
+            if ranking
+            else {"name": intent, "confidence": (parse.get("intent") or {}).get("confidence", 0.0)}
+        )
         following = utterances[index + 1] if index + 1 < len(utterances) else None
         chosen = BUTTON_PAYLOAD.match((following.text or "") if following else "")
         if intent == FALLBACK_INTENT and chosen:
@@ -108,7 +114,9 @@ def main() -> int:
     parser.add_argument("--unsure-below", type=float, default=0.6)
     parser.add_argument("--since-days", type=float, default=30.0)
     arguments = parser.parse_args()
-    store = TrackerStore.create(read_endpoint_config(arguments.endpoints, "tracker_store"), Domain.load(arguments.domain))
+    store = TrackerStore.create(
+        read_endpoint_config(arguments.endpoints, "tracker_store"), Domain.load(arguments.domain)
+    )
     if isinstance(store, InMemoryTrackerStore):
         print(f"{arguments.endpoints} keeps conversations in memory only: nothing to review. Point --endpoints at a "
               "file whose tracker_store is an SQL (or other persistent) store.", file=sys.stderr)

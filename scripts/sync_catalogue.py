@@ -62,8 +62,12 @@ def read_groups(root: Path) -> List[Group]:
     lines = path.read_text(encoding="utf-8").splitlines()
     groups = []
     for entry in yaml.safe_load("\n".join(lines))["groups"]:
-        line = next((n for n, text in enumerate(lines, 1) if re.match(rf"\s*- key: {re.escape(entry['key'])}\s*$", text)), 0)
-        groups.append(Group(entry["key"], entry["intent"], entry.get("menu") or {}, bool(entry.get("open_ended")), line))
+        line = next(
+            (n for n, text in enumerate(lines, 1) if re.match(rf"\s*- key: {re.escape(entry['key'])}\s*$", text)), 0
+        )
+        groups.append(
+            Group(entry["key"], entry["intent"], entry.get("menu") or {}, bool(entry.get("open_ended")), line)
+        )
     return groups
 
 
@@ -121,7 +125,9 @@ def _with_block(lines: List[str], name: str, body: List[str]) -> Tuple[List[str]
     current = lines[begin + 1:end]
     if current == wanted:
         return lines, None
-    differs = next((i for i, (a, b) in enumerate(zip(current, wanted)) if a != b), min(len(current), len(wanted)))
+    differs = next(
+        (i for i, (a, b) in enumerate(zip(current, wanted, strict=False)) if a != b), min(len(current), len(wanted))
+    )
     drift = Drift("", begin + 2 + differs, f"the block '{name}' differs from city/catalogue.yml (run `make catalogue`)")
     return lines[:begin + 1] + wanted + lines[end:], drift
 
@@ -180,9 +186,13 @@ def _catalogue_drifts(root: Path, groups: Sequence[Group]) -> List[Drift]:
     for group in groups:
         missing = [language for language in LANGUAGES if not str(group.menu.get(language, "")).strip()]
         if missing and not group.open_ended:
-            drifts.append(Drift("city/catalogue.yml", group.line, f"group '{group.key}' needs `menu` words in {missing}"))
+            drifts.append(
+                Drift("city/catalogue.yml", group.line, f"group '{group.key}' needs `menu` words in {missing}")
+            )
     if sum(group.open_ended for group in groups) != 1:
-        drifts.append(Drift("city/catalogue.yml", 1, "exactly one group must be `open_ended: true` (the unspecified complaint)"))
+        drifts.append(
+            Drift("city/catalogue.yml", 1, "exactly one group must be `open_ended: true` (the unspecified complaint)")
+        )
     domain_lines = (root / "domain.yml").read_text(encoding="utf-8").splitlines()
     known = {group.intent for group in groups}
     for n, line in enumerate(domain_lines, 1):
@@ -194,9 +204,9 @@ def _catalogue_drifts(root: Path, groups: Sequence[Group]) -> List[Drift]:
     for group in groups:
         missing = [language for language in LANGUAGES if language not in trained.get(group.intent, set())]
         if missing:
-            drifts.append(Drift("city/catalogue.yml", group.line, f"intent {group.intent} has no training examples in "
-                                                                  f"{missing} under data/nlu/ (each block under a "
-                                                                  f"`# English`, `# Devanagari Hindi` or `# Hinglish` line)"))
+            drifts.append(Drift("city/catalogue.yml", group.line,
+                                f"intent {group.intent} has no training examples in {missing} under data/nlu/ "
+                                f"(each block under a `# English`, `# Devanagari Hindi` or `# Hinglish` line)"))
     return drifts
 
 

@@ -30,7 +30,7 @@ class ServerProcess:
         self.log_path = log_dir / f"{name}.log"
         self.process: Optional[subprocess.Popen] = None
 
-    def start(self) -> "ServerProcess":
+    def start(self) -> ServerProcess:
         with self.log_path.open("a") as log:
             self.process = subprocess.Popen(self.command, cwd=PROJECT_ROOT, env=self.environment,
                                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional, TypeVar
 
 from complaint_service.api.errors import Open311Error, bad_request
 from complaint_service.api.parameters import (
@@ -10,21 +10,23 @@ from complaint_service.api.parameters import (
     Parameters,
     clean_text,
     to_choice,
+    to_datetime,
     to_email,
     to_float,
     to_int,
     to_phone,
     to_url,
-    to_datetime,
 )
 from complaint_service.city_data import LANGUAGES, CityData, Service
 from complaint_service.complaints import NewComplaint
+
+Parsed = TypeVar("Parsed")
 
 
 def parse_new_complaint(parameters: Parameters, city: CityData) -> NewComplaint:
     problems: List[str] = []
 
-    def attempt(parse, *args):  # type: ignore[no-untyped-def]
+    def attempt(parse: Callable[..., Parsed], *args: object) -> Optional[Parsed]:
         try:
             return parse(*args)
         except Open311Error as error:
@@ -40,29 +42,40 @@ def parse_new_complaint(parameters: Parameters, city: CityData) -> NewComplaint:
     locality_text = attempt(clean_text, "locality", parameters.get("locality"), 200)
     problems.extend(_location_problems(lat, long, address, address_id, locality_text, parameters, city))
 
+    language = attempt(to_choice, "language", parameters.get("language"), LANGUAGES) or "en"
+    description = attempt(clean_text, "description", parameters.get("description"), MAX_DESCRIPTION)
+    zipcode = attempt(_zipcode, parameters.get("zipcode"))
+    media_url = attempt(to_url, "media_url", parameters.get("media_url"))
+    phone = attempt(to_phone, parameters.get("phone"))
+    account_id = attempt(clean_text, "account_id", parameters.get("account_id"), 100)
+    first_name = attempt(clean_text, "first_name", parameters.get("first_name"), 100)
+    last_name = attempt(clean_text, "last_name", parameters.get("last_name"), 100)
+    email = attempt(to_email, parameters.get("email"))
+    device_id = attempt(clean_text, "device_id", parameters.get("device_id"), 100)
+    channel = attempt(clean_text, "channel", parameters.get("channel"), 40)
+    attributes = (attempt(_attributes, parameters.attributes(), service) or {}) if service is not None else {}
+    if problems or service is None:  # no service is one of the problems
+        raise bad_request(*problems)
     new = NewComplaint(
-        service=service,  # type: ignore[arg-type]
-        language=attempt(to_choice, "language", parameters.get("language"), LANGUAGES) or "en",
-        description=attempt(clean_text, "description", parameters.get("description"), MAX_DESCRIPTION),
+        service=service,
+        language=language,
+        description=description,
         lat=lat,
         long=long,
         address=address,
         address_id=address_id,
-        zipcode=attempt(_zipcode, parameters.get("zipcode")),
+        zipcode=zipcode,
         ward=ward,
-        media_url=attempt(to_url, "media_url", parameters.get("media_url")),
-        phone=attempt(to_phone, parameters.get("phone")),
-        account_id=attempt(clean_text, "account_id", parameters.get("account_id"), 100),
-        first_name=attempt(clean_text, "first_name", parameters.get("first_name"), 100),
-        last_name=attempt(clean_text, "last_name", parameters.get("last_name"), 100),
-        email=attempt(to_email, parameters.get("email")),
-        device_id=attempt(clean_text, "device_id", parameters.get("device_id"), 100),
-        channel=attempt(clean_text, "channel", parameters.get("channel"), 40),
+        media_url=media_url,
+        phone=phone,
+        account_id=account_id,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        device_id=device_id,
+        channel=channel,
+        attributes=attributes,
     )
-    if service is not None:
-        new.attributes = attempt(_attributes, parameters.attributes(), service) or {}
-    if problems:
-        raise bad_request(*problems)
     _settle_locality(new, locality_text, city)
     return new
 

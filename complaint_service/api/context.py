@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, TypeGuard
 
 from sqlalchemy.orm import sessionmaker
 from starlette.requests import Request
@@ -31,7 +31,7 @@ def presented_key(request: Request, parameters: Optional[Parameters]) -> Optiona
     return from_body or request.query_params.get("api_key") or request.headers.get("x-api-key")
 
 
-def _matches(presented: Optional[str], expected: str) -> bool:
+def _matches(presented: Optional[str], expected: str) -> TypeGuard[str]:
     return presented is not None and hmac.compare_digest(presented.encode("utf-8"), expected.encode("utf-8"))
 
 
@@ -39,7 +39,7 @@ def require_api_key(context: ServiceContext, request: Request, parameters: Optio
     """The client (assistant) key; staff may use theirs too. Returns the key for idempotency scoping."""
     key = presented_key(request, parameters)
     if _matches(key, context.settings.api_key) or _matches(key, context.settings.staff_key):
-        return key  # type: ignore[return-value]
+        return key
     raise forbidden()
 
 

@@ -43,7 +43,8 @@ def service_entry(service: Service, city: CityData, language: str) -> dict:
 def service_definition(service: Service, language: str) -> dict:
     return {
         "service_code": service.service_code,
-        "attributes": [_attribute(attribute, language) for attribute in sorted(service.attributes, key=lambda a: a.order)],
+        "attributes": [_attribute(attribute, language)
+                       for attribute in sorted(service.attributes, key=lambda a: a.order)],
     }
 
 

@@ -1,11 +1,12 @@
 """Creating, searching and reading complaints, and the actions a citizen takes on their own."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Dict, Optional
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
@@ -59,7 +60,8 @@ async def create_request(request: Request, context: ServiceContext = Depends(ser
     return await run_in_threadpool(_file_once, context, new, client, key, request_fingerprint)
 
 
-def _file_once(context: ServiceContext, new, client: str, key: Optional[str], request_fingerprint: str) -> JSONResponse:  # type: ignore[no-untyped-def]
+def _file_once(context: ServiceContext, new: complaints.NewComplaint, client: str, key: Optional[str],
+               request_fingerprint: str) -> JSONResponse:
     try:
         with transaction(context.session_factory) as session:
             if key is not None:
@@ -159,7 +161,7 @@ def _geo_filter(parameters: Parameters, wanted: search.ComplaintSearch) -> None:
         raise bad_request("lat and long must be given together")
     if radius is None or not 0 < radius <= 5000:
         raise bad_request("radius (metres, up to 5000) is required with lat and long")
-    wanted.lat, wanted.long, wanted.radius_metres = lat, long, radius
+    wanted.near = search.Circle(lat, long, radius)
 
 
 @router.get("/requests/{service_request_id}.json", summary="One complaint", openapi_extra=query_string("one"))
@@ -178,7 +180,7 @@ def get_token(token: str) -> list:
     raise not_found(f"unknown token '{token[:64]}': this service answers POST /requests with an id at once")
 
 
-def _existing(session, service_request_id: str, lock: bool = False) -> Complaint:  # type: ignore[no-untyped-def]
+def _existing(session: Session, service_request_id: str, lock: bool = False) -> Complaint:
     complaint = complaints.find(session, service_request_id, lock=lock)
     if complaint is None:
         raise not_found(f"no complaint {service_request_id[:40]}")
@@ -195,7 +197,11 @@ def _citizen(parameters: Parameters) -> complaints.CitizenIdentity:
     return identity
 
 
-async def _citizen_action(request: Request, context: ServiceContext, service_request_id: str, act) -> list:  # type: ignore[no-untyped-def]
+CitizenAct = Callable[[Session, Complaint, complaints.CitizenIdentity, Parameters], Dict[str, object]]
+"""What a citizen's action does to their complaint, inside the transaction; the fields it adds to the answer."""
+
+
+async def _citizen_action(request: Request, context: ServiceContext, service_request_id: str, act: CitizenAct) -> list:
     parameters = await read_body_parameters(request)
     require_api_key(context, request, parameters)
     citizen = _citizen(parameters)
@@ -217,8 +223,11 @@ async def _citizen_action(request: Request, context: ServiceContext, service_req
 
 @router.post("/requests/{service_request_id}/cancel.json", summary="A citizen cancels their own complaint",
              openapi_extra=form_body("citizen"))
-async def cancel_request(service_request_id: str, request: Request, context: ServiceContext = Depends(service_context)) -> list:
-    def act(session, complaint, citizen, parameters):  # type: ignore[no-untyped-def]
+async def cancel_request(
+    service_request_id: str, request: Request, context: ServiceContext = Depends(service_context)
+) -> list:
+    def act(session: Session, complaint: Complaint, citizen: complaints.CitizenIdentity,
+            parameters: Parameters) -> Dict[str, object]:
         reason = clean_text("reason", parameters.get("reason"), 1000)
         return {"update_id": complaints.cancel(session, complaint, citizen, reason, utc_now()).update_id}
 
@@ -227,8 +236,11 @@ async def cancel_request(service_request_id: str, request: Request, context: Ser
 
 @router.post("/requests/{service_request_id}/reopen.json", summary="A citizen reopens their resolved complaint",
              openapi_extra=form_body("citizen"))
-async def reopen_request(service_request_id: str, request: Request, context: ServiceContext = Depends(service_context)) -> list:
-    def act(session, complaint, citizen, parameters):  # type: ignore[no-untyped-def]
+async def reopen_request(
+    service_request_id: str, request: Request, context: ServiceContext = Depends(service_context)
+) -> list:
+    def act(session: Session, complaint: Complaint, citizen: complaints.CitizenIdentity,
+            parameters: Parameters) -> Dict[str, object]:
         reason = clean_text("reason", parameters.get("reason"), 1000)
         return {"update_id": complaints.reopen(session, complaint, citizen, reason, utc_now()).update_id}
 
@@ -237,8 +249,11 @@ async def reopen_request(service_request_id: str, request: Request, context: Ser
 
 @router.post("/requests/{service_request_id}/rating.json", summary="A citizen rates their resolved complaint",
              openapi_extra=form_body("rating"))
-async def rate_request(service_request_id: str, request: Request, context: ServiceContext = Depends(service_context)) -> list:
-    def act(session, complaint, citizen, parameters):  # type: ignore[no-untyped-def]
+async def rate_request(
+    service_request_id: str, request: Request, context: ServiceContext = Depends(service_context)
+) -> list:
+    def act(session: Session, complaint: Complaint, citizen: complaints.CitizenIdentity,
+            parameters: Parameters) -> Dict[str, object]:
         rating = to_int("rating", parameters.get("rating"), 1, 5)
         if rating is None:
             raise bad_request("rating (1 to 5) is required")
@@ -250,8 +265,11 @@ async def rate_request(service_request_id: str, request: Request, context: Servi
 
 @router.post("/requests/{service_request_id}/supporters.json", summary="A citizen adds their name (+1)",
              openapi_extra=form_body("citizen"))
-async def support_request(service_request_id: str, request: Request, context: ServiceContext = Depends(service_context)) -> list:
-    def act(session, complaint, citizen, parameters):  # type: ignore[no-untyped-def]
+async def support_request(
+    service_request_id: str, request: Request, context: ServiceContext = Depends(service_context)
+) -> list:
+    def act(session: Session, complaint: Complaint, citizen: complaints.CitizenIdentity,
+            parameters: Parameters) -> Dict[str, object]:
         added = complaints.support(session, complaint, citizen, utc_now())
         session.flush()
         session.refresh(complaint)

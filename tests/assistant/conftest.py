@@ -52,7 +52,9 @@ class Assistant:
                      [button for m in messages for button in m.get("buttons", [])])
 
     def tracker(self, sender: str) -> dict:
-        response = requests.get(f"{self.rasa_url}/conversations/{sender}/tracker", params={"token": self.token}, timeout=30)
+        response = requests.get(
+            f"{self.rasa_url}/conversations/{sender}/tracker", params={"token": self.token}, timeout=30
+        )
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -95,7 +97,9 @@ class Assistant:
     def register_officer(self, name: str, phone: str, department: str, zone: Optional[int] = None) -> None:
         command = [sys.executable, "-m", "complaint_service", "officers", "add", "--name", name, "--phone", phone,
                    "--department", department] + (["--zone", str(zone)] if zone else [])
-        done = subprocess.run(command, cwd=PROJECT_ROOT, env=self.environment, capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            command, cwd=PROJECT_ROOT, env=self.environment, capture_output=True, text=True, timeout=60
+        )
         assert done.returncode == 0, done.stderr
 
     def staff_update(self, tracking_number: str, status: str, note: str, **extra: str) -> requests.Response:
@@ -147,11 +151,14 @@ def assistant(tmp_path_factory, graph_api: FakeGraphApi) -> Iterator[Assistant]:
         OPEN311_ATTEMPTS="2",
     )
     endpoints = logs / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n  enable_selective_domain: true\n')
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n  enable_selective_domain: true\n'
+    )
     servers = {
         "service": ServerProcess("service311", [sys.executable, "-m", "complaint_service", "serve"], environment,
                                  f"http://127.0.0.1:{service_port}/discovery.json", logs, 60),
-        "actions": ServerProcess("actions", [RASA, "run", "actions", "--port", str(actions_port), "--actions", "actions"],
+        "actions": ServerProcess("actions",
+                                 [RASA, "run", "actions", "--port", str(actions_port), "--actions", "actions"],
                                  environment, f"http://127.0.0.1:{actions_port}/health", logs, 120),
         "rasa": ServerProcess("rasa", [RASA, "run", "--enable-api", "--auth-token", token, "--model", str(MODEL),
                                        "--endpoints", str(endpoints), "--credentials", "credentials.yml",
@@ -165,9 +172,10 @@ def assistant(tmp_path_factory, graph_api: FakeGraphApi) -> Iterator[Assistant]:
         for server in servers.values():
             server.start()
         yield Assistant(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{service_port}",
-                        environment["OPEN311_API_KEY"], environment["SERVICE311_STAFF_KEY"], token, environment, servers,
-                        graph_api, WebhookClient(f"http://127.0.0.1:{rasa_port}/webhooks/whatsapp/webhook", app_secret,
-                                                 WHATSAPP_PHONE_NUMBER_ID))
+                        environment["OPEN311_API_KEY"], environment["SERVICE311_STAFF_KEY"], token, environment,
+                        servers, graph_api,
+                        WebhookClient(f"http://127.0.0.1:{rasa_port}/webhooks/whatsapp/webhook", app_secret,
+                                      WHATSAPP_PHONE_NUMBER_ID))
     finally:
         for server in reversed(list(servers.values())):
             server.stop()

@@ -39,7 +39,7 @@ class FakeGraphApi:
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     # --- control ---------------------------------------------------------------------------------------
-    def start(self) -> "FakeGraphApi":
+    def start(self) -> FakeGraphApi:
         self._thread.start()
         return self
 
@@ -114,7 +114,8 @@ class FakeGraphApi:
                 return 400, {"error": {"code": 131047, "message": "Re-engagement message"}}, "application/json"
             with self._lock:
                 number = len(self.requests)
-            return 200, {"messaging_product": "whatsapp", "contacts": [{"input": body.get("to"), "wa_id": body.get("to")}],
+            return 200, {"messaging_product": "whatsapp",
+                         "contacts": [{"input": body.get("to"), "wa_id": body.get("to")}],
                          "messages": [{"id": f"wamid.OUT{number}"}]}, "application/json"
         return 400, {"error": {"code": 100, "message": "Invalid parameter"}}, "application/json"
 
@@ -129,7 +130,9 @@ class FakeGraphApi:
                     body = json.loads(raw) if raw else None
                 except ValueError:
                     body = None
-                status, answer, content_type = fake._answer(method, self.path, self.headers.get("Authorization", ""), body)
+                status, answer, content_type = fake._answer(
+                    method, self.path, self.headers.get("Authorization", ""), body
+                )
                 with fake._lock:
                     fake.requests.append(RecordedRequest(method, self.path, self.headers.get("Authorization", ""),
                                                          body, status))

@@ -147,7 +147,8 @@ def test_nearby_open_complaint_is_offered_and_the_citizen_joins_it(assistant):
 def test_my_complaints_and_cancelling_one(assistant):
     sender = new_sender()
     tracking = tracking_number_in(assistant.file_through_the_form(
-        sender, "stray dogs chasing children in Annapurna", {"address": "Annapurna", "ward": "unknown", "confirm": "yes"}).text)
+        sender, "stray dogs chasing children in Annapurna",
+        {"address": "Annapurna", "ward": "unknown", "confirm": "yes"}).text)
 
     listed = assistant.say(sender, "show my complaints")
     cancelled = assistant.say(sender, f"cancel my complaint {tracking}")
@@ -160,7 +161,8 @@ def test_my_complaints_and_cancelling_one(assistant):
 def test_nobody_can_cancel_another_citizens_complaint(assistant):
     owner, stranger = new_sender(), new_sender()
     tracking = tracking_number_in(assistant.file_through_the_form(
-        owner, "illegal construction next to my house in Rau", {"address": "Rau", "ward": "unknown", "confirm": "yes"}).text)
+        owner, "illegal construction next to my house in Rau",
+        {"address": "Rau", "ward": "unknown", "confirm": "yes"}).text)
 
     refused = assistant.say(stranger, f"cancel complaint {tracking}")
 

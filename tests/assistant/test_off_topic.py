@@ -44,7 +44,9 @@ def test_a_power_cut_at_home_gets_the_electricity_helpline_and_no_complaint(assi
     assert "complaint_form" not in actions_run(assistant, sender)
 
 
-@pytest.mark.parametrize("message", ["please cancel the reminder I set for tomorrow", "kal wala reminder cancel kar do"])
+@pytest.mark.parametrize(
+    "message", ["please cancel the reminder I set for tomorrow", "kal wala reminder cancel kar do"]
+)
 def test_cancel_my_reminder_is_not_cancel_complaint(assistant, message):
     sender = new_sender()
 

@@ -53,7 +53,9 @@ def run_review(endpoints, out):
                           cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
 
 
-def test_review_file_holds_fallbacks_corrections_and_unsure_messages_ready_to_label(tracker_store_with_a_conversation, tmp_path):
+def test_review_file_holds_fallbacks_corrections_and_unsure_messages_ready_to_label(
+    tracker_store_with_a_conversation, tmp_path
+):
     out = tmp_path / "review.yml"
     result = run_review(tracker_store_with_a_conversation, out)
     assert result.returncode == 0, result.stderr

@@ -4,8 +4,8 @@ from collections import Counter, defaultdict
 import pytest
 import yaml
 
-from complaint_service.city_data import load_city_data
 from city.places import gazetteer
+from complaint_service.city_data import load_city_data
 from nlu_components.civic_entity_extractor import CivicEntityExtractor
 from nlu_components.indic_text import loose_key
 from tests.assistant.training_data import LANGUAGES, PROJECT_ROOT, training_examples
@@ -55,11 +55,15 @@ def test_no_example_is_listed_under_two_intents(examples):
 
 def test_every_reply_exists_in_hindi_hinglish_and_english():
     for name, variations in DOMAIN["responses"].items():
-        conditions = [tuple((c["name"], c["value"]) for c in variation.get("condition", [])) for variation in variations]
+        conditions = [
+            tuple((c["name"], c["value"]) for c in variation.get("condition", [])) for variation in variations
+        ]
         assert (("language", "hi"),) in conditions, name
         assert (("language", "hinglish"),) in conditions, name
         assert () in conditions, f"{name} needs an unconditioned English default"
-        hindi = next(v for v in variations if v.get("condition") == [{"type": "slot", "name": "language", "value": "hi"}])
+        hindi = next(
+            v for v in variations if v.get("condition") == [{"type": "slot", "name": "language", "value": "hi"}]
+        )
         assert any("\u0900" <= ch <= "\u097f" for ch in hindi["text"]), name
 
 

@@ -89,7 +89,8 @@ class TwilioBot:
         return self.twilio.messages_to(f"whatsapp:+{number}")
 
     def tracker(self, number: str) -> dict:
-        answer = requests.get(f"{self.rasa_url}/conversations/{number}/tracker", params={"token": self.token}, timeout=10)
+        answer = requests.get(f"{self.rasa_url}/conversations/{number}/tracker", params={"token": self.token},
+                              timeout=10)
         assert answer.status_code == 200, answer.text
         return answer.json()
 
@@ -138,7 +139,8 @@ def bot(tmp_path_factory) -> Iterator[TwilioBot]:
         WHATSAPP_STORE_URL=f"sqlite:///{logs / 'whatsapp.sqlite3'}",
     )
     endpoints = logs / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n  enable_selective_domain: true\n')
+    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
+                         '  enable_selective_domain: true\n')
     credentials = logs / "credentials.yml"
     credentials.write_text("rest:\nchannels.twilio_whatsapp.TwilioWhatsAppInput:\n")
     servers = [
@@ -177,7 +179,7 @@ def test_signed_message_gets_exactly_one_reply(bot, body):
     replies = bot.replies_to(number)
     assert replies and len(replies) == len(bot_events(tracker))  # one Twilio message per bot utterance, no more
     assert all(reply["From"] == OUR_NUMBER and reply["Body"] for reply in replies)
-    for reply, uttered in zip(replies, bot_events(tracker)):
+    for reply, uttered in zip(replies, bot_events(tracker), strict=True):
         for button in uttered["data"].get("buttons") or []:
             assert button["title"] in reply["Body"] and button["payload"] not in reply["Body"]
 
@@ -279,8 +281,8 @@ def test_requests_without_a_message_are_refused_without_a_server_error(bot):
     status_report = {"MessageSid": new_message_sid(), "MessageStatus": "delivered", "SmsStatus": "delivered",
                      "AccountSid": bot.account_sid, "From": OUR_NUMBER, "To": "whatsapp:+919600000000"}
 
-    no_body = requests.post(bot.webhook, headers={"X-Twilio-Signature": twilio_signature(bot.auth_token,
-                                                                                         PUBLIC_WEBHOOK_URL, {})}, timeout=10)
+    signed_for_no_form = {"X-Twilio-Signature": twilio_signature(bot.auth_token, PUBLIC_WEBHOOK_URL, {})}
+    no_body = requests.post(bot.webhook, headers=signed_for_no_form, timeout=10)
     json_body = requests.post(bot.webhook, json={"Body": "hi"}, timeout=10)
     no_sender = bot.deliver(empty_signed)
     delivery_report = bot.deliver(status_report)

@@ -26,7 +26,8 @@ def test_verification_echoes_the_challenge_only_for_our_verify_token(assistant):
     url = assistant.whatsapp.url
     token = assistant.environment["WHATSAPP_VERIFY_TOKEN"]
 
-    right = requests.get(url, params={"hub.mode": "subscribe", "hub.verify_token": token, "hub.challenge": "1158201444"})
+    right = requests.get(url, params={"hub.mode": "subscribe", "hub.verify_token": token,
+                                      "hub.challenge": "1158201444"})
     wrong = requests.get(url, params={"hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "1"})
     no_mode = requests.get(url, params={"hub.verify_token": token, "hub.challenge": "1"})
 
@@ -38,7 +39,7 @@ def test_verification_echoes_the_challenge_only_for_our_verify_token(assistant):
 def test_deliveries_without_the_right_signature_are_refused_and_not_processed(assistant):
     citizen = new_number()
     body = assistant.whatsapp.body_of([payloads.text(citizen, "नमस्ते")])
-    tampered = body.replace("नमस्ते".encode(), "hello".encode())
+    tampered = body.replace("नमस्ते".encode(), b"hello")
 
     missing = assistant.whatsapp.post_raw(body, signature=None)
     forged = assistant.whatsapp.post_raw(body, signature="sha256=" + "0" * 64)
@@ -114,7 +115,8 @@ def _outbound_ids(assistant) -> list:
 def _outbound_row(assistant, message_id: str) -> tuple:
     path = assistant.environment["WHATSAPP_STORE_URL"].split("///", 1)[1]
     with sqlite3.connect(path) as db:
-        return db.execute("SELECT status, error_code FROM whatsapp_outbound WHERE message_id = ?", (message_id,)).fetchone()
+        return db.execute("SELECT status, error_code FROM whatsapp_outbound WHERE message_id = ?",
+                          (message_id,)).fetchone()
 
 
 # --- every inbound type ---------------------------------------------------------------------------------------
@@ -190,7 +192,7 @@ def _assert_within_limits(message: dict) -> None:
     else:
         assert len(choices) <= limits.MAX_LIST_ROWS and len(interactive["action"]["button"]) <= 20
         assert all(len(title) <= limits.ROW_TITLE_LIMIT and len(row["id"]) <= limits.ROW_ID_LIMIT
-                   for title, row in zip(titles, choices))
+                   for title, row in zip(titles, choices, strict=True))
 
 
 def test_a_numbered_list_is_answered_with_a_number(assistant):

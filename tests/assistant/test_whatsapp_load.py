@@ -56,7 +56,7 @@ def test_concurrent_deliveries_are_acknowledged_fast_and_answered_exactly_once(a
         medians.append(statistics.median(latencies))
         baselines.append(statistics.median(ms for _, ms in baseline))
         # Let the round's turns finish before the next round measures again.
-        assistant.graph.wait_for(lambda: all(assistant.graph.messages_to(n) for n in citizens), 180)
+        assistant.graph.wait_for(lambda citizens=citizens: all(assistant.graph.messages_to(n) for n in citizens), 180)
 
     print(f"\nwebhook ack, {CONCURRENT} concurrent x {ROUNDS} rounds: median {statistics.median(medians):.0f} ms, "
           f"p99 per round {[round(p) for p in p99s]} ms (median {statistics.median(p99s):.0f}); "

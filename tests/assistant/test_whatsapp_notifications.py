@@ -11,7 +11,8 @@ from tests.assistant.whatsapp_citizen import WhatsAppPerson, choices_in, new_num
 GARBAGE_DEPARTMENT = "SWM_HEALTH"
 
 
-def file_garbage_complaint(assistant, citizen: WhatsAppPerson, text: str = "kachra gaadi 3 din se nahi aayi, palasia me") -> str:
+def file_garbage_complaint(assistant, citizen: WhatsAppPerson,
+                           text: str = "kachra gaadi 3 din se nahi aayi, palasia me") -> str:
     reply = citizen.files_a_complaint(payloads.text(citizen.number, text), {
         "address": payloads.text(citizen.number, "Palasia square"), "ward": payloads.text(citizen.number, "33"),
         "confirm": payloads.text(citizen.number, "haan"), "join_duplicate": payloads.text(citizen.number, "nahi"),
@@ -62,14 +63,16 @@ def test_an_officers_done_with_a_photo_resolves_the_complaint_and_the_citizen_ca
     cleaned = b"\xff\xd8\xff\xe0" + b"cleaned-street" * 40
     sha = assistant.graph.add_media("MEDIA-CLEANED", cleaned)
 
-    reply = officer.send(payloads.image(officer_number, "MEDIA-CLEANED", sha, caption=f"done {tracking} area saaf kar diya"))
+    photo = payloads.image(officer_number, "MEDIA-CLEANED", sha, caption=f"done {tracking} area saaf kar diya")
+    reply = officer.send(photo)
 
     assert tracking in text_of(reply[-1])
     stored = assistant.complaint(tracking)
     assert stored["status"] == "closed" or stored.get("detailed_status") == "resolved", stored
     updates = requests.get(f"{assistant.service_url}/servicerequestupdates.json",
                            params={"service_request_id": tracking}, timeout=30).json()
-    resolved = [u for u in updates if u.get("status") in ("closed", "resolved") or u.get("detailed_status") == "resolved"]
+    resolved = [u for u in updates
+                if u.get("status") in ("closed", "resolved") or u.get("detailed_status") == "resolved"]
     assert resolved and resolved[-1]["media_url"].startswith(assistant.rasa_url)
     assert "Ward 33 officer" in str(resolved[-1]) or "officer" in str(resolved[-1])
 

@@ -47,7 +47,7 @@ def _blocks_with_language(path: Path) -> Iterator[tuple]:
         if line.startswith("- intent:"):
             languages_in_order.append(language)
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    for language, block in zip(languages_in_order, document.get("nlu") or []):
+    for language, block in zip(languages_in_order, document.get("nlu") or [], strict=False):
         examples = [line[2:].strip() for line in block["examples"].splitlines() if line.strip().startswith("- ")]
         yield language, block["intent"], examples
 

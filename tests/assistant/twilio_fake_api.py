@@ -32,7 +32,7 @@ class FakeTwilioApi:
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
-    def start(self) -> "FakeTwilioApi":
+    def start(self) -> FakeTwilioApi:
         self._thread.start()
         return self
 
@@ -84,7 +84,8 @@ class FakeTwilioApi:
             return failure, {"code": 20500, "message": "Internal Server Error", "status": failure}, {}
         sid = f"SM{number:032x}"
         return 201, {"sid": sid, "account_sid": self.account_sid, "to": form["To"], "from": form["From"],
-                     "body": form.get("Body", ""), "status": "queued", "num_media": "1" if form.get("MediaUrl") else "0",
+                     "body": form.get("Body", ""), "status": "queued",
+                     "num_media": "1" if form.get("MediaUrl") else "0",
                      "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json"}, {}
 
     def _handler_class(self) -> type:

@@ -45,11 +45,13 @@ class WhatsAppPerson:
 
     @property
     def received(self) -> List[dict]:
+        assert self.assistant.graph is not None, "the assistant runs without WhatsApp"
         return self.assistant.graph.messages_to(self.number)
 
     def send(self, message: dict) -> List[dict]:
         """Deliver one message and wait for the bot's answer; returns the messages of that answer."""
         before = len(self.received)
+        assert self.assistant.whatsapp is not None, "the assistant runs without WhatsApp"
         response = self.assistant.whatsapp.deliver(message)
         assert response.status_code == 200, response.text
         self.turns += 1

@@ -97,7 +97,9 @@ def test_a_new_category_without_training_examples_or_menu_words_is_named_in_the_
 
     assert code == 1
     assert f"city/catalogue.yml:{line}: group 'noise' needs `menu` words" in report
-    assert f"city/catalogue.yml:{line}: intent report_noise has no training examples in ['en', 'hi', 'hinglish']" in report
+    assert (
+        f"city/catalogue.yml:{line}: intent report_noise has no training examples in ['en', 'hi', 'hinglish']" in report
+    )
 
 
 def test_make_catalogue_writes_every_derived_place_and_then_nothing_has_drifted(project):
@@ -107,7 +109,8 @@ def test_make_catalogue_writes_every_derived_place_and_then_nothing_has_drifted(
 
     assert sync(project, "--write")[0] == 0
     assert sync(project, "--check") == (0, "")
-    assert (project / "domain.yml").read_text(encoding="utf-8") == (PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8")
+    assert ((project / "domain.yml").read_text(encoding="utf-8")
+            == (PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
     assert ((project / "data/rules/filing.yml").read_text(encoding="utf-8")
             == (PROJECT_ROOT / "data/rules/filing.yml").read_text(encoding="utf-8"))
 

@@ -1,10 +1,12 @@
 """How a place written in a message is read: listed, misspelt, or unlisted but name-shaped."""
+from typing import Optional
+
 import pytest
 
 from city.places import Gazetteer, Place, gazetteer
 
 
-def _place(name: str, hi: str = None, variants=(), ward=None, lat=None, long=None) -> Place:
+def _place(name: str, hi: Optional[str] = None, variants=(), ward=None, lat=None, long=None) -> Place:
     return Place(name=name, hi=hi, variants=tuple(variants), kind="colony", ward=ward, lat=lat, long=long,
                  pincode=None, source="test")
 
@@ -68,7 +70,8 @@ def test_a_listed_place_inside_a_longer_capitalised_phrase_wins(city):
 
 def test_a_pin_resolves_to_the_nearest_place_only_when_near_enough():
     city = Gazetteer([_place("Near", lat=22.7000, long=75.8500, ward=12), _place("Far", lat=22.8000, long=75.9500)])
-    assert city.nearest(22.7010, 75.8505).name == "Near"
+    near = city.nearest(22.7010, 75.8505)
+    assert near is not None and near.name == "Near"
     assert city.nearest(22.6500, 75.7800) is None
     assert city.ward_of("Near") == 12 and city.ward_of("Far") is None and city.ward_of(None) is None
 
@@ -85,7 +88,8 @@ def test_the_311_service_reads_places_by_the_same_rule(city):
 
     service_city = load_city_data(Path(__file__).resolve().parents[2] / "city")
     for spelling in ["vijay ngr", "विजयनगर", "bhawarkuwa", "Scheme No 54"]:
-        assert service_city.gazetteer.find_locality(spelling).name == city.find(spelling).name
+        found = service_city.gazetteer.find_locality(spelling)
+        assert found is not None and found.name == city.find(spelling).name
 
 
 def test_the_gazetteer_is_city_scale_with_both_scripts_and_a_source_for_every_place(city):

@@ -80,7 +80,8 @@ def converse_all(topology: Topology, citizens: List[Citizen], first_turn: int = 
     deadline = time.monotonic() + deadline_seconds if deadline_seconds else None
     with ThreadPoolExecutor(max_workers=max(1, len(citizens))) as pool:
         return list(pool.map(
-            lambda citizen: converse(topology, citizen, citizen.turns[first_turn:last_turn], rasa_url, deadline), citizens))
+            lambda citizen: converse(topology, citizen, citizen.turns[first_turn:last_turn], rasa_url, deadline),
+            citizens))
 
 
 def problems(topology: Topology, conversation: Conversation) -> List[str]:

@@ -49,7 +49,9 @@ def file_at_once(topology: Topology, rasa_url: str, rasa_workers: int, conversat
     """`conversations` citizens file a complaint each, all at the same time, through the Rasa at `rasa_url`."""
     citizens = new_citizens(conversations)
     started = time.perf_counter()
-    finished: List[Conversation] = converse_all(topology, citizens, rasa_url=rasa_url, deadline_seconds=deadline_seconds)
+    finished: List[Conversation] = converse_all(
+        topology, citizens, rasa_url=rasa_url, deadline_seconds=deadline_seconds
+    )
     seconds = time.perf_counter() - started
     load_average = os.getloadavg()[0]
     figures = LoadFigures(rasa_workers, conversations, sum(len(c.latencies) for c in finished), seconds,

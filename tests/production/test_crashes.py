@@ -6,6 +6,7 @@ import os
 import signal
 import threading
 import time
+from typing import Callable
 
 import pytest
 
@@ -36,7 +37,7 @@ def confirm_and_kill_once_filed(stack: Topology, component: str, citizen: Citize
     return said["conversation"]
 
 
-def wait_for(condition, seconds: float = 60, interval: float = 0.5) -> bool:  # type: ignore[no-untyped-def]
+def wait_for(condition: Callable[[], object], seconds: float = 60, interval: float = 0.5) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():

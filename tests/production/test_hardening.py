@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Iterator, List
 
 import pytest
 import requests
@@ -17,7 +18,7 @@ import yaml
 
 from event_brokers.pseudonymous_pika import pseudonym
 from tests.processes import PROJECT_ROOT
-from tests.production.topology import broker_messages
+from tests.production.topology import Topology, broker_messages
 
 ENDPOINTS = PROJECT_ROOT / "endpoints.production.yml"
 LAUNCHER = PROJECT_ROOT / "scripts" / "rasa_server.py"
@@ -119,7 +120,7 @@ def test_the_api_token_is_in_no_command_line(stack):
     assert [line for line in command_lines if stack.token.encode() in line] == []
 
 
-def published_events(stack, sender: str) -> list:  # type: ignore[no-untyped-def]
+def published_events(stack: Topology, sender: str) -> List[dict]:
     """Events on the run's queue once this sender's turn has arrived there (up to 30 s)."""
     citizen = pseudonym(sender, stack.environment["ANALYTICS_PSEUDONYM_KEY"])
     deadline, published = time.monotonic() + 30, []
@@ -157,7 +158,7 @@ def test_a_phone_number_written_in_a_message_never_reaches_the_event_broker(stac
 def test_the_endpoints_file_names_no_address_database_or_secret():
     content = yaml.load(ENDPOINTS.read_text(), Loader=yaml.BaseLoader)  # raw text: no ${VAR} substitution
 
-    def values(node):  # type: ignore[no-untyped-def]
+    def values(node: object) -> Iterator[str]:
         if isinstance(node, dict):
             for value in node.values():
                 yield from values(value)
@@ -165,7 +166,7 @@ def test_the_endpoints_file_names_no_address_database_or_secret():
             for value in node:
                 yield from values(value)
         else:
-            yield node
+            yield str(node)  # BaseLoader reads every scalar as a string
 
     literal = [value for value in values(content)
                if value not in ALLOWED_LITERALS and not re.fullmatch(r"\$\{[A-Z0-9_]+\}", value)]

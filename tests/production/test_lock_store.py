@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from typing import List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from lock_stores.atomic_redis import AtomicRedisLockStore
 from tests.production.conversations import converse_all, new_citizens, problems
@@ -65,7 +65,8 @@ def test_simultaneous_messages_of_one_conversation_take_turns(stack):
     # every message got its own answer, about its own number and no other
     assert [(number, texts) for number, texts in replies if named(" ".join(texts)) != [number]] == []
     # the tracker holds each turn once and whole: the message, then only its own replies, then listening again
-    turns, current = [], None
+    turns: List[Dict[str, Any]] = []
+    current: Optional[Dict[str, Any]] = None
     for event in stack.tracker(sender)["events"]:
         if event["event"] == "user":
             current = {"asked": named(event["text"]), "answered": [], "closed": False}

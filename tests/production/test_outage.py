@@ -12,7 +12,7 @@ import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.production.conversations import converse_all, new_citizens
+from tests.production.conversations import Conversation, converse_all, new_citizens
 from tests.production.topology import TRACKING_NUMBER
 
 CONVERSATIONS = int(os.environ.get("OUTAGE_CONVERSATIONS", "20"))
@@ -64,11 +64,12 @@ def test_complaints_made_during_a_311_outage_are_each_filed_once_and_every_citiz
         everyone_told[phone] = numbers_said == {filed[0]["service_request_id"]}  # their own number, no other
     assert [phone for phone, told in everyone_told.items() if not told] == []
     print(f"\noutage: {CONVERSATIONS} conversations, service down {service_back - outage_began:.0f} s; "
-          f"{len(answered_directly)} filed at once, {len(kept)} kept; conversations took {conversations_done - began:.0f} s, "
+          f"{len(answered_directly)} filed at once, {len(kept)} kept; "
+          f"conversations took {conversations_done - began:.0f} s, "
           f"every kept one filed and told {all_told - service_back:.0f} s after the service was back; "
           f"{all_told - began:.0f} s in all")
 
 
-def citizen_address_missing(conversation) -> bool:  # type: ignore[no-untyped-def]
+def citizen_address_missing(conversation: Conversation) -> bool:
     """The summary (reply to the ward) does not read back this citizen's own address."""
     return len(conversation.replies) < 2 or conversation.citizen.address not in conversation.replies[1].text

@@ -19,7 +19,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional
 from urllib.parse import urlsplit
 
 import requests
@@ -27,6 +27,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
 from tests.processes import PROJECT_ROOT, ServerProcess, free_port
+
+if TYPE_CHECKING:  # the production tests import redis only when they run
+    import redis
 
 SCRIPT = PROJECT_ROOT / "scripts" / "serve-production.sh"
 MODEL = PROJECT_ROOT / "models" / "current.tar.gz"
@@ -85,7 +88,7 @@ def _require_local_servers() -> None:
         raise RuntimeError("tests/production needs these servers running: " + ", ".join(missing))
 
 
-def _redis(db: int):  # type: ignore[no-untyped-def]
+def _redis(db: int) -> redis.Redis:
     import redis
 
     return redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=db, socket_timeout=10)
@@ -145,7 +148,7 @@ def broker_messages(queue: str, limit: int = 10_000) -> List[dict]:
 class WorkerProcess(ServerProcess):
     """A process without an HTTP port: started once it is still running a few seconds later."""
 
-    def start(self) -> "WorkerProcess":
+    def start(self) -> WorkerProcess:
         with self.log_path.open("a") as log:
             self.process = subprocess.Popen(self.command, cwd=PROJECT_ROOT, env=self.environment,
                                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -158,11 +161,11 @@ class WorkerProcess(ServerProcess):
 class RasaProcess(ServerProcess):
     """The Rasa server: started once every Sanic worker has loaded the model, not just the first."""
 
-    def __init__(self, *args, workers: int = 1, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, workers: int = 1, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.workers = workers
 
-    def start(self) -> "RasaProcess":
+    def start(self) -> RasaProcess:
         offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         started = time.monotonic()
         super().start()
@@ -210,7 +213,9 @@ class Topology:
         return self.environment["RASA_API_TOKEN"]
 
     # --- processes -------------------------------------------------------------------------------
-    def component(self, name: str, rasa_workers: Optional[int] = None, rasa_port: Optional[int] = None) -> ServerProcess:
+    def component(
+        self, name: str, rasa_workers: Optional[int] = None, rasa_port: Optional[int] = None
+    ) -> ServerProcess:
         """The process of one component, as scripts/serve-production.sh starts it (not started yet); another
         Rasa server beside the topology's own when given another port."""
         environment = dict(self.environment)
@@ -225,7 +230,9 @@ class Topology:
             port = rasa_port or int(environment["RASA_PORT"])
             environment.update(SANIC_WORKERS=str(workers), RASA_PORT=str(port))
             label = "rasa" if rasa_port is None else f"rasa-{port}"
-            return RasaProcess(label, command, environment, f"http://127.0.0.1:{port}/", self.logs, 300, workers=workers)
+            return RasaProcess(
+                label, command, environment, f"http://127.0.0.1:{port}/", self.logs, 300, workers=workers
+            )
         return WorkerProcess(name, command, environment, "", self.logs)
 
     def start(self, *names: str) -> None:
@@ -254,7 +261,9 @@ class Topology:
                      [button for m in messages for button in m.get("buttons", [])])
 
     def tracker(self, sender: str) -> dict:
-        response = requests.get(f"{self.rasa_url}/conversations/{sender}/tracker", params={"token": self.token}, timeout=60)
+        response = requests.get(
+            f"{self.rasa_url}/conversations/{sender}/tracker", params={"token": self.token}, timeout=60
+        )
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -270,7 +279,9 @@ class Topology:
 
     def filed_in_database(self, phone: str) -> List[str]:
         """Tracking numbers of the citizen's complaints, read from the 311 database (the service may be down)."""
-        rows = self._service_query("SELECT tracking_number FROM complaints WHERE phone = :phone ORDER BY id", phone=phone)
+        rows = self._service_query(
+            "SELECT tracking_number FROM complaints WHERE phone = :phone ORDER BY id", phone=phone
+        )
         return [row[0] for row in rows]
 
     def count_filed_in_database(self, phones: List[str]) -> int:
@@ -307,14 +318,17 @@ def production_environment(resources: Resources, rasa_workers: int = 2, action_w
         RASA_URL=f"http://127.0.0.1:{rasa_port}",
         SANIC_WORKERS=str(rasa_workers), ACTION_SERVER_SANIC_WORKERS=str(action_workers),
         SERVICE311_WORKERS=str(service_workers),
-        SERVICE311_DATABASE_URL=resources.database_urls["service"], ACTIONS_DATABASE_URL=resources.database_urls["actions"],
+        SERVICE311_DATABASE_URL=resources.database_urls["service"],
+        ACTIONS_DATABASE_URL=resources.database_urls["actions"],
         WHATSAPP_STORE_URL=resources.database_urls["whatsapp"],
-        RASA_DB_HOST=tracker.host or "127.0.0.1", RASA_DB_PORT=str(tracker.port or 5432), RASA_DB_NAME=tracker.database,
-        RASA_DB_USER=tracker.username or "postgres", RASA_DB_PASSWORD=tracker.password or "",
+        RASA_DB_HOST=tracker.host or "127.0.0.1", RASA_DB_PORT=str(tracker.port or 5432),
+        RASA_DB_NAME=tracker.database or "",
+        RASA_DB_USER=tracker.username or "postgres", RASA_DB_PASSWORD=str(tracker.password or ""),
         REDIS_HOST=REDIS_HOST, REDIS_PORT=str(REDIS_PORT), REDIS_DB=str(resources.redis_db), REDIS_PASSWORD="",
         REDIS_KEY_PREFIX=resources.run_id,
         RABBITMQ_EXCHANGE=resources.rabbitmq_exchange, RABBITMQ_QUEUE=resources.rabbitmq_queue,
-        PENDING_RETRY_INTERVAL="1", OPEN311_ATTEMPTS="2", OPEN311_TIMEOUT="3", PENDING_FILING_GRACE_SECONDS="15", PYTHONPATH=str(PROJECT_ROOT),
+        PENDING_RETRY_INTERVAL="1", OPEN311_ATTEMPTS="2", OPEN311_TIMEOUT="3", PENDING_FILING_GRACE_SECONDS="15",
+        PYTHONPATH=str(PROJECT_ROOT),
         RASA_TELEMETRY_ENABLED="false", SQLALCHEMY_SILENCE_UBER_WARNING="1",
     )
     amqp = urlsplit(RABBITMQ_URL)

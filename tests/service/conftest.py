@@ -8,7 +8,7 @@ import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import pytest
 import requests
@@ -32,24 +32,26 @@ class RunningService:
     def url(self, path: str) -> str:
         return self.base_url + path
 
-    def create(self, idempotency_key: Optional[str] = None, **fields: object) -> requests.Response:
+    def create(self, idempotency_key: Optional[str] = None, **fields: Any) -> requests.Response:
         """POST /requests.json form-encoded, as an Open311 client does; a field given as None is left out."""
-        body = {"api_key": self.api_key, "service_code": "GARBAGE_DUMP", "address_string": "Rajwada, Indore"}
+        body: Dict[str, Any] = {"api_key": self.api_key, "service_code": "GARBAGE_DUMP",
+                                "address_string": "Rajwada, Indore"}
         body.update(fields)
         body = {name: value for name, value in body.items() if value is not None}
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
         return requests.post(self.url("/requests.json"), data=body, headers=headers, timeout=30)
 
-    def filed(self, **fields: object) -> str:
+    def filed(self, **fields: Any) -> str:
         response = self.create(**fields)
         assert response.status_code == 200, response.text
         return response.json()[0]["service_request_id"]
 
-    def get(self, path: str, **params: object) -> requests.Response:
+    def get(self, path: str, **params: Any) -> requests.Response:
         return requests.get(self.url(path), params=params, timeout=30)
 
-    def staff_update(self, tracking: str, status: str, update_id: Optional[str] = None, **fields: object) -> requests.Response:
-        body = {
+    def staff_update(self, tracking: str, status: str, update_id: Optional[str] = None,
+                     **fields: Any) -> requests.Response:
+        body: Dict[str, Any] = {
             "api_key": self.staff_key,
             "service_request_id": tracking,
             "update_id": update_id or secrets.token_hex(8),
@@ -134,7 +136,7 @@ def summary_line(request) -> Callable[[str], None]:
     return add
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config) -> None:
     lines = config.stash.get(_SUMMARY_LINES, [])
     if lines:
         terminalreporter.section("311 service figures")

@@ -1,7 +1,10 @@
 """JSON Schemas of GeoReport v2 responses (after open311/schema-validation), plus our error array."""
 from __future__ import annotations
 
+from typing import List
+
 import jsonschema
+import requests
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
 _DATETIME = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+05:30$"}
@@ -110,7 +113,7 @@ def assert_matches(document: object, schema: dict) -> None:
     jsonschema.validate(document, schema)
 
 
-def assert_open311_error(response, status: int) -> list:  # type: ignore[no-untyped-def]
+def assert_open311_error(response: requests.Response, status: int) -> List[str]:
     assert response.status_code == status, response.text
     body = response.json()
     assert_matches(body, ERRORS)

@@ -18,7 +18,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 from urllib.parse import quote, urlencode
 
 import requests
@@ -110,10 +110,10 @@ def operations_from(document: dict) -> List[Operation]:
 
 def _resolve(document: dict, node: dict) -> dict:
     while "$ref" in node:
-        target: object = document
+        target: Any = document  # a JSON document: any node may be the next one
         for part in node["$ref"].lstrip("#/").split("/"):
-            target = target[part]  # type: ignore[index]
-        node = target  # type: ignore[assignment]
+            target = target[part]
+        node = target
     return node
 
 
@@ -234,7 +234,7 @@ class CallGenerator:
             return rng.choice(AWKWARD_TEXT)
         return random_text(rng)
 
-    def _extra_fields(self, rng: random.Random, operation: Operation) -> "Fields":
+    def _extra_fields(self, rng: random.Random, operation: Operation) -> Fields:
         """Fields the document allows by pattern (attribute[code]) and some it does not mention at all."""
         allowed = [name for name in self.extra_body_names
                    if any(re.fullmatch(pattern, name) for pattern in operation.body_name_patterns)]
@@ -249,7 +249,7 @@ class CallGenerator:
             extra.append((unknown, rng.choice(AWKWARD_TEXT)))
         return extra
 
-    def _body(self, rng: random.Random, fields: "Fields", broken_allowed: bool) -> Tuple[bytes, Optional[str], str]:
+    def _body(self, rng: random.Random, fields: Fields, broken_allowed: bool) -> Tuple[bytes, Optional[str], str]:
         roll = rng.random() * (1.0 if broken_allowed else 0.86)
         if roll < 0.6:
             encoded = _form(fields).encode("ascii")
@@ -274,7 +274,7 @@ class _Missing:
 _MISSING = _Missing()
 
 
-def _form(fields: "Fields") -> str:
+def _form(fields: Fields) -> str:
     """Form encoding; a lone surrogate becomes percent-encoded bytes that are not UTF-8."""
     return urlencode([(name, _as_text(value)) for name, value in fields], errors="surrogatepass")
 

@@ -11,6 +11,7 @@ import pytest
 import requests
 from sqlalchemy import text
 
+from tests.service.conftest import RunningService
 from tests.service.open311_schemas import assert_open311_error
 from tests.service.openapi_fuzzer import operations_from
 
@@ -37,7 +38,7 @@ def owned_complaint(service, resolved: bool = False) -> tuple:
     return tracking, account
 
 
-def citizen_post(service, tracking: str, action: str, **fields) -> requests.Response:  # type: ignore[no-untyped-def]
+def citizen_post(service: RunningService, tracking: str, action: str, **fields: str) -> requests.Response:
     return requests.post(service.url(f"/requests/{tracking}/{action}.json"), timeout=30,
                          data={"api_key": service.api_key, **fields})
 
@@ -64,7 +65,9 @@ def _spoilt(key: str) -> str:
     {"X-Api-Key": "<spoilt staff key>"},
     {"api_key": "' OR '1'='1"},
 ])
-def test_a_staff_update_without_the_staff_key_is_403_changes_nothing_and_leaves_its_update_id_unused(service, presented):
+def test_a_staff_update_without_the_staff_key_is_403_changes_nothing_and_leaves_its_update_id_unused(
+    service, presented
+):
     tracking, update_id = service.filed(phone=OWNER_PHONE), f"upd-{uuid.uuid4()}"
     keys = {"<staff key>": service.staff_key, "<STAFF KEY>": service.staff_key.upper(), "<client key>": service.api_key,
             "<spoilt staff key>": _spoilt(service.staff_key), "<staff key prefix>": service.staff_key[:12]}
@@ -97,7 +100,9 @@ def test_the_staff_key_in_the_x_api_key_header_is_accepted(service):
 # --- Every write in the OpenAPI document ---------------------------------------------------------------------
 
 def write_operations(service) -> list:
-    return [operation for operation in operations_from(service.get("/openapi.json").json()) if operation.method == "post"]
+    return [
+        operation for operation in operations_from(service.get("/openapi.json").json()) if operation.method == "post"
+    ]
 
 
 def test_the_openapi_document_lists_every_write_this_file_expects(service):
@@ -112,8 +117,8 @@ def test_the_openapi_document_lists_every_write_this_file_expects(service):
 def test_every_write_in_the_openapi_document_refuses_a_missing_or_wrong_key_and_changes_nothing(service, key):
     tracking, account = owned_complaint(service, resolved=True)
     complaints_before = int(service.scalar("SELECT count(*) FROM complaints"))
-    well_formed = {"service_code": "GARBAGE_DUMP", "address_string": "Rajwada", "phone": OWNER_PHONE, "account_id": account,
-                   "rating": "5", "reason": "test"} | staff_body(tracking, str(uuid.uuid4()))
+    well_formed = {"service_code": "GARBAGE_DUMP", "address_string": "Rajwada", "phone": OWNER_PHONE,
+                   "account_id": account, "rating": "5", "reason": "test"} | staff_body(tracking, str(uuid.uuid4()))
 
     for operation in write_operations(service):
         before = complaint_state(service, tracking)
@@ -146,7 +151,9 @@ STRANGERS = {
     ("reopen", {"reason": "not mine to reopen"}, True),
     ("rating", {"rating": "1", "comment": "not mine to rate"}, True),
 ])
-def test_a_citizen_cannot_cancel_reopen_or_rate_someone_elses_complaint(service, action, fields, needs_resolved, stranger):
+def test_a_citizen_cannot_cancel_reopen_or_rate_someone_elses_complaint(
+    service, action, fields, needs_resolved, stranger
+):
     tracking, account = owned_complaint(service, resolved=needs_resolved)
     before = complaint_state(service, tracking)
 

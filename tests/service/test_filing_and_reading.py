@@ -33,7 +33,8 @@ def test_created_complaint_reads_back_with_every_field(service):
 def test_complaint_is_routed_to_the_category_department_with_its_sla(service):
     created = service.create(service_code="SEWER_OVERFLOW", address_string="Palasia").json()[0]
     complaint = service.get(f"/requests/{created['service_request_id']}.json").json()[0]
-    sla_hours = next(s for s in service.get("/services.json").json() if s["service_code"] == "SEWER_OVERFLOW")["sla_hours"]
+    services = service.get("/services.json").json()
+    sla_hours = next(s for s in services if s["service_code"] == "SEWER_OVERFLOW")["sla_hours"]
 
     assert complaint["department"] == "DRAINAGE"
     assert complaint["agency_responsible"].startswith("Drainage")

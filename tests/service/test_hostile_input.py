@@ -8,11 +8,15 @@ the description, invalid UTF-8 and broken JSON, the ends of the calendar, odd wa
 """
 import json
 import uuid
+from typing import Optional
+from urllib.parse import quote
 
 import pytest
 import requests
 from sqlalchemy import text
+from sqlalchemy.engine import Row
 
+from tests.service.conftest import RunningService
 from tests.service.open311_schemas import REQUESTS, assert_matches, assert_open311_error
 
 INJECTIONS = [
@@ -39,7 +43,7 @@ FREE_TEXT_FIELDS = {
 OUT_OF_CALENDAR = ["0001-01-01T00:00:00+05:30", "9999-12-31T23:59:59-12:00", "0001-01-02T00:00:00Z"]
 
 
-def stored_complaint(service, tracking: str):  # type: ignore[no-untyped-def]
+def stored_complaint(service: RunningService, tracking: str) -> Row:
     with service.engine.connect() as connection:
         return connection.execute(text("SELECT * FROM complaints WHERE tracking_number = :t"), {"t": tracking}).one()
 
@@ -55,12 +59,12 @@ def table_sizes(service) -> dict:
             for table in ("complaints", "audit_entries", "notifications", "supporters", "idempotency_records")}
 
 
-def post_json(service, path: str, body: bytes, key=None) -> requests.Response:  # type: ignore[no-untyped-def]
+def post_json(service: RunningService, path: str, body: bytes, key: Optional[str] = None) -> requests.Response:
     headers = {"Content-Type": "application/json", "X-Api-Key": key or service.api_key}
     return requests.post(service.url(path), data=body, headers=headers, timeout=30)
 
 
-def citizen_post(service, tracking: str, action: str, **fields) -> requests.Response:  # type: ignore[no-untyped-def]
+def citizen_post(service: RunningService, tracking: str, action: str, **fields: str) -> requests.Response:
     return requests.post(service.url(f"/requests/{tracking}/{action}.json"), timeout=30,
                          data={"api_key": service.api_key, **fields})
 
@@ -197,7 +201,9 @@ def test_unpaired_surrogate_in_a_citizen_action_is_400_and_changes_nothing(servi
     assert service.get(f"/requests/{tracking}.json").json()[0]["supporters"] == 0
 
 
-@pytest.mark.parametrize("path", ["/requests.json", "/requests/IMC-990101-99999/cancel.json", "/servicerequestupdates.json"])
+@pytest.mark.parametrize(
+    "path", ["/requests.json", "/requests/IMC-990101-99999/cancel.json", "/servicerequestupdates.json"]
+)
 def test_deeply_nested_json_is_400_not_500(service, path):
     body = b'{"description": ' + b"[" * 10_000 + b"]" * 10_000 + b"}"
 
@@ -298,7 +304,7 @@ def test_a_ward_in_devanagari_digits_is_understood(service):
 @pytest.mark.parametrize("action, fields", [("reopen", {}), ("rating", {"rating": "5"}), ("supporters", {})])
 @pytest.mark.parametrize("tracking", ["IMC-990101-99999", "not-a-number", "IMC-'; DROP TABLE complaints;--"])
 def test_citizen_actions_on_unknown_tracking_numbers_are_404(service, action, fields, tracking):
-    response = citizen_post(service, requests.utils.quote(tracking, safe=""), action, phone="9700000003", **fields)
+    response = citizen_post(service, quote(tracking, safe=""), action, phone="9700000003", **fields)
 
     assert_open311_error(response, 404)
 
@@ -307,8 +313,8 @@ def test_citizen_actions_on_unknown_tracking_numbers_are_404(service, action, fi
 
 def test_another_citizens_phone_and_account_never_appear_in_responses_to_a_different_citizen(service):
     owner_phone, owner_account = "9812345670", f"owner-{uuid.uuid4().hex[:8]}"
-    tracking = service.filed(phone=owner_phone, account_id=owner_account, first_name="Sunita", email="sunita@example.org",
-                             description="gali me kachra")
+    tracking = service.filed(phone=owner_phone, account_id=owner_account, first_name="Sunita",
+                             email="sunita@example.org", description="gali me kachra")
     service.staff_update(tracking, "resolved")
     other = {"phone": "9898989898"}
 
@@ -334,7 +340,9 @@ def test_another_citizens_phone_and_account_never_appear_in_responses_to_a_diffe
 def test_a_phone_number_in_a_cancel_reason_is_hidden_from_every_public_read(service):
     tracking = service.filed(phone="9812300001")
 
-    cancelled = citizen_post(service, tracking, "cancel", phone="9812300001", reason="galti se, mera number 98123 00001 hai")
+    cancelled = citizen_post(
+        service, tracking, "cancel", phone="9812300001", reason="galti se, mera number 98123 00001 hai"
+    )
 
     assert cancelled.status_code == 200
     public = [service.get(f"/requests/{tracking}.json", extensions="true").text,

@@ -9,7 +9,9 @@ def new_phone() -> str:
 
 
 def register(service, phone: str, department: str, *extra: str) -> None:
-    done = service.cli("officers", "add", "--name", "Test Officer", "--phone", phone, "--department", department, *extra)
+    done = service.cli(
+        "officers", "add", "--name", "Test Officer", "--phone", phone, "--department", department, *extra
+    )
     assert done.returncode == 0, done.stderr
 
 

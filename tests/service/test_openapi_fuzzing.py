@@ -9,6 +9,7 @@ time) are printed at the end of the pytest run; `-s` shows the histogram of each
 from __future__ import annotations
 
 import os
+import random
 import re
 import warnings
 from datetime import datetime, timedelta, timezone
@@ -84,7 +85,8 @@ def test_calls_generated_from_the_openapi_document_never_get_a_5xx_and_leave_the
     assert set(report.by_operation) == {operation.label for operation in operations}
     assert report.statuses[200] > 0 and report.statuses[400] > 0 and report.statuses[403] > 0
     if report.stopped_by_time_limit:
-        warnings.warn(f"OpenAPI fuzzing on {name} stopped by its time limit: {report.made} of {report.planned} calls")
+        warnings.warn(f"OpenAPI fuzzing on {name} stopped by its time limit: {report.made} of {report.planned} calls",
+                      stacklevel=2)
     assert_store_is_whole(service)
 
 
@@ -105,7 +107,7 @@ def plausible_values(service: RunningService) -> tuple[Dict[str, Sequence[Plausi
     def fresh(prefix: str) -> PlausibleValue:
         return lambda rng: f"{prefix}-{rng.getrandbits(64):016x}"
 
-    def recent(rng) -> str:  # type: ignore[no-untyped-def]
+    def recent(rng: random.Random) -> str:
         return (datetime.now(_INDIA) - timedelta(days=rng.uniform(-1, 80))).replace(microsecond=0).isoformat()
 
     keys = [service.api_key, service.staff_key]
@@ -117,7 +119,8 @@ def plausible_values(service: RunningService) -> tuple[Dict[str, Sequence[Plausi
         "group": sorted({entry["group"] for entry in catalogue}),
         "service_request_id": trackings + lenient + ["IMC-990101-99999", ",".join(trackings[:3])],
         "token": ["abc123"],
-        "lat": ["22.7196", "22.7533", "22.68"], "long": ["75.8577", "75.8937", "75.83"], "radius": ["100", "250", "5000"],
+        "lat": ["22.7196", "22.7533", "22.68"], "long": ["75.8577", "75.8937", "75.83"],
+        "radius": ["100", "250", "5000"],
         "address_string": ["Rajwada, Indore", "Near Palasia square", "विजय नगर, इंदौर"], "address_id": ["A-12"],
         "zipcode": ["452001", "452010"], "ward": ["1", "12", "45", "85"],
         "locality": ["Palasia", "palasiya", "भागीरथपुरा", "Vijay Nagar", "Nowhere Nagar"],
@@ -126,7 +129,8 @@ def plausible_values(service: RunningService) -> tuple[Dict[str, Sequence[Plausi
         "phone": PHONES, "account_id": ACCOUNTS, "first_name": ["Sunita", "सुनीता"], "last_name": ["Verma"],
         "channel": ["whatsapp", "web"], "reason": ["solved myself", "abhi bhi gandagi hai"], "comment": ["badhiya"],
         "rating": ["1", "3", "5"], "update_id": [fresh("fuzz-update")] * 5 + ["fuzz-update-repeated"],
-        "status": ["assigned", "in_progress", "resolved", "closed", "cancelled", "reopened", "FIXED", "ACTION_SCHEDULED"],
+        "status": ["assigned", "in_progress", "resolved", "closed", "cancelled", "reopened", "FIXED",
+                   "ACTION_SCHEDULED"],
         "GET /requests.json status": ["open", "closed", "open,closed"],
         "updated_datetime": [recent], "start_date": [recent], "end_date": [recent],
         "updated_after": [recent], "updated_before": [recent],

@@ -2,6 +2,7 @@
 import json
 import uuid
 from datetime import datetime, timedelta
+from typing import List
 
 import pytest
 from sqlalchemy import text
@@ -75,7 +76,8 @@ class FlakySender:
     """A sender that is down for its first `failures` calls, then records what it delivers."""
 
     def __init__(self, failures: int) -> None:
-        self.failures, self.delivered = failures, []
+        self.failures = failures
+        self.delivered: List[str] = []
 
     def send(self, notification) -> None:
         if self.failures > 0:
@@ -102,7 +104,9 @@ def test_undelivered_notifications_are_kept_and_retried_with_backoff(service):
     assert f"created:{tracking}" not in sender.delivered
     notifications.deliver_due(session_factory, sender, now + timedelta(hours=2), limit=100_000)
     assert f"created:{tracking}" in sender.delivered
-    assert service.scalar("SELECT state FROM notifications WHERE dedup_key = :k", k=f"created:{tracking}") == "delivered"
+    assert (
+        service.scalar("SELECT state FROM notifications WHERE dedup_key = :k", k=f"created:{tracking}") == "delivered"
+    )
 
 
 def test_worker_pass_delivers_through_the_log_sender_without_printing_phone_numbers(service):
@@ -136,8 +140,8 @@ def test_overdue_complaint_climbs_the_escalation_ladder_once_per_level(service):
 
     window = {"start_date": (expected - timedelta(days=1)).isoformat(),
               "end_date": (expected + timedelta(days=60)).isoformat()}
-    escalations = [row for row in service.get("/servicerequestupdates.json", service_request_id=tracking, **window).json()
-                   if row["event"] == "escalated"]
+    updates = service.get("/servicerequestupdates.json", service_request_id=tracking, **window).json()
+    escalations = [row for row in updates if row["event"] == "escalated"]
     assert len(escalations) == 3
     assert service.get(f"/requests/{tracking}.json").json()[0]["escalation_level"] == 4
     officer_rows = [row for row in notification_rows(service, tracking) if row.event == "escalated"]

@@ -18,8 +18,14 @@ def test_search_filters_by_service_code_and_status(service):
     closed_one = service.filed(service_code="LOW_PRESSURE")
     service.staff_update(closed_one, "resolved")
 
-    open_found = {e["service_request_id"] for e in service.get("/requests.json", service_code="LOW_PRESSURE", status="open").json()}
-    closed_found = {e["service_request_id"] for e in service.get("/requests.json", service_code="LOW_PRESSURE", status="closed").json()}
+    open_found = {
+        e["service_request_id"]
+        for e in service.get("/requests.json", service_code="LOW_PRESSURE", status="open").json()
+    }
+    closed_found = {
+        e["service_request_id"]
+        for e in service.get("/requests.json", service_code="LOW_PRESSURE", status="closed").json()
+    }
 
     assert open_one in open_found and closed_one not in open_found
     assert closed_one in closed_found and open_one not in closed_found
