@@ -70,9 +70,9 @@ test: setup lint validate $(MODEL)
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out var/results
 
 # Gates per language on the held-out set (tests/nlu, written apart from data/ and never tuned on): the level
-# measured on 2026-12-06 minus about 0.02 (docs/benchmarks.md).
-NLU_MIN_ACCURACY ?= en=0.88,hi=0.86,hinglish=0.86
-NLU_MIN_MACRO_F1 ?= 0.89
+# measured on 2026-12-07 (0.912 / 0.911 / 0.923, macro-F1 ≥ 0.929) minus about 0.02 (docs/benchmarks.md).
+NLU_MIN_ACCURACY ?= en=0.89,hi=0.89,hinglish=0.90
+NLU_MIN_MACRO_F1 ?= 0.91
 FOLDS ?= 5
 
 # The catalogue (city/catalogue.yml) is the single source of a complaint category: `make catalogue` writes what
