@@ -106,7 +106,8 @@ class EmbeddingIntentEnsemble(GraphComponent, IntentClassifier):
         return messages
 
     def _embed(self, texts: List[str]) -> Vectors:
-        return np.stack([np.asarray(self._encoder.query(text), dtype=np.float32) for text in texts])
+        # One batch call: the same vectors as text by text, about 2.5x faster on 2 cores (docs/benchmarks.md).
+        return np.asarray(self._encoder.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
 
     def _embedding_probabilities(self, text: str, coefficients: Vectors) -> Dict[str, float]:
         scores = self._embed([text])[0] @ coefficients.T + self.intercepts
