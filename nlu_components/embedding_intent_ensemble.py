@@ -36,7 +36,8 @@ Vectors = npt.NDArray[np.float32]
 class EmbeddingIntentEnsemble(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"embedding_weight": 0.5, "ranking_length": 10, "threads": 2, "random_seed": 1}
+        # regularisation: the logistic regression's C, or "auto" to choose it by cross-validation at each training.
+        return {"embedding_weight": 0.5, "ranking_length": 10, "threads": 2, "random_seed": 1, "regularisation": "auto"}
 
     @staticmethod
     def required_packages() -> List[Text]:
@@ -63,7 +64,9 @@ class EmbeddingIntentEnsemble(GraphComponent, IntentClassifier):
             return self._resource
         vectors = self._embed([m.get(TEXT) for m in examples])
         labels = np.array([m.get(INTENT) for m in examples])
-        regression = LogisticRegression(C=self._choose_regularisation(vectors, labels), max_iter=5000,
+        chosen = self.config.get("regularisation", "auto")
+        c = self._choose_regularisation(vectors, labels) if chosen == "auto" else float(chosen)
+        regression = LogisticRegression(C=c, max_iter=5000,
                                         random_state=self.config["random_seed"]).fit(vectors, labels)
         self.classes = [str(label) for label in regression.classes_]
         coefficients: Vectors = regression.coef_.astype(np.float32)
