@@ -64,7 +64,7 @@ class EmbeddingIntentEnsemble(GraphComponent, IntentClassifier):
             return self._resource
         vectors = self._embed([m.get(TEXT) for m in examples])
         labels = np.array([m.get(INTENT) for m in examples])
-        chosen = self.config.get("regularisation", "auto")
+        chosen = self.config["regularisation"]
         c = self._choose_regularisation(vectors, labels) if chosen == "auto" else float(chosen)
         regression = LogisticRegression(C=c, max_iter=5000,
                                         random_state=self.config["random_seed"]).fit(vectors, labels)

@@ -20,6 +20,10 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from complaint_service.city_data import Catalogue  # noqa: E402  (the path above first)
+
 LANGUAGES = ("en", "hi", "hinglish")
 BEGIN = "# >>> catalogue: {name}"
 END = "# <<< catalogue: {name}"
@@ -58,17 +62,12 @@ LISTS_IN_REPLIES: Dict[Tuple[str, str], Tuple[str, str]] = {
 
 
 def read_groups(root: Path) -> List[Group]:
-    path = root / "city" / "catalogue.yml"
-    lines = path.read_text(encoding="utf-8").splitlines()
-    groups = []
-    for entry in yaml.safe_load("\n".join(lines))["groups"]:
-        line = next(
-            (n for n, text in enumerate(lines, 1) if re.match(rf"\s*- key: {re.escape(entry['key'])}\s*$", text)), 0
-        )
-        groups.append(
-            Group(entry["key"], entry["intent"], entry.get("menu") or {}, bool(entry.get("open_ended")), line)
-        )
-    return groups
+    """The catalogue's groups, read and validated by the 311 service's own model, with their line numbers."""
+    text = (root / "city" / "catalogue.yml").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    return [Group(group.key, group.intent, group.menu.dict() if group.menu else {}, group.open_ended,
+                  next((n for n, line in enumerate(lines, 1) if line.strip() == f"- key: {group.key}"), 0))
+            for group in Catalogue(**yaml.safe_load(text)).groups]
 
 
 # --- the generated blocks ------------------------------------------------------------------------------
@@ -114,10 +113,10 @@ def _find_block(lines: List[str], name: str) -> Optional[Tuple[int, int]]:
     return (begin, end) if begin is not None and end is not None and begin < end else None
 
 
-def _with_block(lines: List[str], name: str, body: List[str]) -> Tuple[List[str], Optional[Drift]]:
+def _with_block(path: str, lines: List[str], name: str, body: List[str]) -> Tuple[List[str], Optional[Drift]]:
     found = _find_block(lines, name)
     if found is None:
-        return lines, Drift("", 1, f"the block '{name}' is missing (its `{BEGIN.format(name=name)}` and "
+        return lines, Drift(path, 1, f"the block '{name}' is missing (its `{BEGIN.format(name=name)}` and "
                                    f"`{END.format(name=name)}` lines); put them back where the block belongs")
     begin, end = found
     indent = lines[begin][: len(lines[begin]) - len(lines[begin].lstrip())]
@@ -128,7 +127,8 @@ def _with_block(lines: List[str], name: str, body: List[str]) -> Tuple[List[str]
     differs = next(
         (i for i, (a, b) in enumerate(zip(current, wanted, strict=False)) if a != b), min(len(current), len(wanted))
     )
-    drift = Drift("", begin + 2 + differs, f"the block '{name}' differs from city/catalogue.yml (run `make catalogue`)")
+    drift = Drift(path, begin + 2 + differs,
+                  f"the block '{name}' differs from city/catalogue.yml (run `make catalogue`)")
     return lines[:begin + 1] + wanted + lines[end:], drift
 
 
@@ -230,9 +230,9 @@ def sync(root: Path, write: bool) -> List[Drift]:
     files: Dict[str, List[str]] = {}
     for name, (relative, render) in BLOCKS.items():
         lines = files.setdefault(relative, (root / relative).read_text(encoding="utf-8").splitlines())
-        files[relative], drift = _with_block(lines, name, render(groups))
+        files[relative], drift = _with_block(relative, lines, name, render(groups))
         if drift:
-            drifts.append(Drift(relative, drift.line, drift.message))
+            drifts.append(drift)
     files["domain.yml"], reply_drifts = _with_reply_lists(files["domain.yml"], groups)
     drifts += reply_drifts
     if write:
