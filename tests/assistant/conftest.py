@@ -6,6 +6,7 @@ import secrets
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, List, Optional
@@ -125,23 +126,13 @@ def graph_api() -> Iterator[FakeGraphApi]:
     fake.stop()
 
 
-@pytest.fixture(scope="session")
-def assistant(tmp_path_factory, graph_api: FakeGraphApi) -> Iterator[Assistant]:
-    assert MODEL.exists(), "train first: make train"
-    logs = tmp_path_factory.mktemp("assistant")
-    service_port, actions_port, rasa_port = free_port(), free_port(), free_port()
+@contextmanager
+def running_assistant(model: Path, logs: Path, environment: dict, rasa_port: int,
+                      with_worker: bool = True) -> Iterator[Assistant]:
+    """The 311 service (and its outbox worker), the action server and Rasa with `model`, on loopback."""
+    service_port, actions_port = free_port(), free_port()
     token = secrets.token_hex(16)
-    environment = dict(os.environ)
-    app_secret = "secret-" + secrets.token_hex(16)
-    environment.update(
-        WHATSAPP_ACCESS_TOKEN=graph_api.access_token, WHATSAPP_APP_SECRET=app_secret,
-        WHATSAPP_VERIFY_TOKEN="verify-" + secrets.token_hex(8), WHATSAPP_PHONE_NUMBER_ID=WHATSAPP_PHONE_NUMBER_ID,
-        WHATSAPP_API_BASE=graph_api.base_url, WHATSAPP_STORE_URL=f"sqlite:///{logs / 'whatsapp.sqlite3'}",
-        WHATSAPP_MEDIA_DIR=str(logs / "media"), WHATSAPP_PUBLIC_URL=f"http://127.0.0.1:{rasa_port}",
-        WHATSAPP_RETRY_BASE_SECONDS="0.05",
-        SERVICE311_NOTIFICATION_SENDER="complaint_service.whatsapp_notifications:WhatsAppNotificationSender",
-        SERVICE311_WORKER_INTERVAL="0.3",
-    )
+    environment = dict(environment)
     environment.update(
         OPEN311_API_KEY="client-" + secrets.token_hex(16), SERVICE311_STAFF_KEY="staff-" + secrets.token_hex(16),
         SERVICE311_DATABASE_URL=f"sqlite:///{logs / 'service311.sqlite3'}", SERVICE311_PORT=str(service_port),
@@ -160,22 +151,44 @@ def assistant(tmp_path_factory, graph_api: FakeGraphApi) -> Iterator[Assistant]:
         "actions": ServerProcess("actions",
                                  [RASA, "run", "actions", "--port", str(actions_port), "--actions", "actions"],
                                  environment, f"http://127.0.0.1:{actions_port}/health", logs, 120),
-        "rasa": ServerProcess("rasa", [RASA, "run", "--enable-api", "--auth-token", token, "--model", str(MODEL),
+        "rasa": ServerProcess("rasa", [RASA, "run", "--enable-api", "--auth-token", token, "--model", str(model),
                                        "--endpoints", str(endpoints), "--credentials", "credentials.yml",
                                        "--interface", "127.0.0.1", "--port", str(rasa_port)],
                               environment, f"http://127.0.0.1:{rasa_port}/", logs, 240),
-        # The outbox worker serves nothing; it is up once it runs beside the service it reads.
-        "worker": ServerProcess("worker311", [sys.executable, "-m", "complaint_service", "worker"], environment,
-                                f"http://127.0.0.1:{service_port}/discovery.json", logs, 60),
     }
+    if with_worker:
+        # The outbox worker serves nothing; it is up once it runs beside the service it reads.
+        servers["worker"] = ServerProcess("worker311", [sys.executable, "-m", "complaint_service", "worker"],
+                                          environment, f"http://127.0.0.1:{service_port}/discovery.json", logs, 60)
     try:
         for server in servers.values():
             server.start()
         yield Assistant(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{service_port}",
                         environment["OPEN311_API_KEY"], environment["SERVICE311_STAFF_KEY"], token, environment,
-                        servers, graph_api,
-                        WebhookClient(f"http://127.0.0.1:{rasa_port}/webhooks/whatsapp/webhook", app_secret,
-                                      WHATSAPP_PHONE_NUMBER_ID))
+                        servers)
     finally:
         for server in reversed(list(servers.values())):
             server.stop()
+
+
+@pytest.fixture(scope="session")
+def assistant(tmp_path_factory, graph_api: FakeGraphApi) -> Iterator[Assistant]:
+    assert MODEL.exists(), "train first: make train"
+    logs = tmp_path_factory.mktemp("assistant")
+    rasa_port = free_port()
+    app_secret = "secret-" + secrets.token_hex(16)
+    environment = dict(
+        os.environ,
+        WHATSAPP_ACCESS_TOKEN=graph_api.access_token, WHATSAPP_APP_SECRET=app_secret,
+        WHATSAPP_VERIFY_TOKEN="verify-" + secrets.token_hex(8), WHATSAPP_PHONE_NUMBER_ID=WHATSAPP_PHONE_NUMBER_ID,
+        WHATSAPP_API_BASE=graph_api.base_url, WHATSAPP_STORE_URL=f"sqlite:///{logs / 'whatsapp.sqlite3'}",
+        WHATSAPP_MEDIA_DIR=str(logs / "media"), WHATSAPP_PUBLIC_URL=f"http://127.0.0.1:{rasa_port}",
+        WHATSAPP_RETRY_BASE_SECONDS="0.05",
+        SERVICE311_NOTIFICATION_SENDER="complaint_service.whatsapp_notifications:WhatsAppNotificationSender",
+        SERVICE311_WORKER_INTERVAL="0.3",
+    )
+    with running_assistant(MODEL, logs, environment, rasa_port) as running:
+        running.graph = graph_api
+        running.whatsapp = WebhookClient(f"http://127.0.0.1:{rasa_port}/webhooks/whatsapp/webhook", app_secret,
+                                         WHATSAPP_PHONE_NUMBER_ID)
+        yield running

@@ -17,8 +17,8 @@ from typing import Iterator
 import pytest
 import yaml
 
-from tests.assistant.conftest import RASA, Assistant, tracking_number_in
-from tests.processes import PROJECT_ROOT, ServerProcess, free_port
+from tests.assistant.conftest import RASA, Assistant, running_assistant, tracking_number_in
+from tests.processes import PROJECT_ROOT, free_port
 
 NOISE_GROUP = """\
   - key: noise
@@ -110,36 +110,11 @@ def new_category_assistant(tmp_path_factory) -> Iterator[Assistant]:
 
     logs = project / "logs"
     logs.mkdir()
-    service_port, actions_port, rasa_port = free_port(), free_port(), free_port()
-    token = secrets.token_hex(16)
-    environment.update(
-        OPEN311_API_KEY="client-" + secrets.token_hex(16), SERVICE311_STAFF_KEY="staff-" + secrets.token_hex(16),
-        SERVICE311_DATABASE_URL=f"sqlite:///{logs / 'service311.sqlite3'}", SERVICE311_PORT=str(service_port),
-        SERVICE311_HOST="127.0.0.1", SERVICE311_CITY_DATA=str(project / "city"),
-        OPEN311_URL=f"http://127.0.0.1:{service_port}", ACTIONS_DATABASE_URL=f"sqlite:///{logs / 'pending.sqlite3'}",
-        RASA_URL=f"http://127.0.0.1:{rasa_port}", RASA_API_TOKEN=token, OPEN311_ATTEMPTS="2")
-    endpoints = logs / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
-    servers = {
-        "service": ServerProcess("recipe-service311", [sys.executable, "-m", "complaint_service", "serve"], environment,
-                                 f"http://127.0.0.1:{service_port}/discovery.json", logs, 60),
-        "actions": ServerProcess("recipe-actions", [RASA, "run", "actions", "--port", str(actions_port), "--actions",
-                                                    "actions"], environment, f"http://127.0.0.1:{actions_port}/health",
-                                 logs, 120),
-        "rasa": ServerProcess("recipe-rasa", [RASA, "run", "--enable-api", "--auth-token", token, "--model",
-                                              str(project / "models" / "recipe.tar.gz"), "--endpoints", str(endpoints),
-                                              "--interface", "127.0.0.1", "--port", str(rasa_port)],
-                              environment, f"http://127.0.0.1:{rasa_port}/", logs, 240),
-    }
-    try:
-        for server in servers.values():
-            server.start()
-        yield Assistant(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{service_port}",
-                        environment["OPEN311_API_KEY"], environment["SERVICE311_STAFF_KEY"], token, environment,
-                        servers)
-    finally:
-        for server in reversed(list(servers.values())):
-            server.stop()
+    # The 311 service reads the copy's catalogue; the actions and the NLU components are the project's own.
+    environment["SERVICE311_CITY_DATA"] = str(project / "city")
+    with running_assistant(project / "models" / "recipe.tar.gz", logs, environment, free_port(),
+                           with_worker=False) as running:
+        yield running
 
 
 def test_a_category_added_by_the_recipe_alone_is_filed_end_to_end(new_category_assistant):
