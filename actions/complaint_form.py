@@ -27,7 +27,7 @@ from nlu_components.indic_text import ascii_digits
 UNKNOWN_WARD = "unknown"
 DUPLICATE_WINDOW = timedelta(days=7)
 _DONT_KNOW = re.compile(r"pata\s*n|pta\s*n|malum\s*n|maloom\s*n|don'?t\s*know|dont\s*know|not\s*sure|no\s*idea|"
-                        r"पता\s*नहीं|नहीं\s*पता|मालूम\s*नहीं|नहीं\s*मालूम|unknown", re.IGNORECASE)
+                        r"पता\s*नहीं?|नहीं?\s*पता|मालूम\s*नहीं?|नहीं?\s*मालूम|unknown", re.IGNORECASE)
 _BARE_NUMBER = re.compile(r"^\D{0,12}?([0-9०-९]{1,3})\D{0,12}$")
 _HAS_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _STRAY_TOKEN = re.compile(r"^\S{1,12}$")

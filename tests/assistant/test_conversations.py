@@ -4,6 +4,7 @@ import itertools
 import pytest
 import requests
 
+from actions.complaint_form import UNKNOWN_WARD
 from tests.assistant.conftest import tracking_number_in
 
 _senders = itertools.count(1)
@@ -113,6 +114,23 @@ def test_a_wrong_ward_is_reprompted_then_explained(assistant):
     assert assistant.slot(sender, "requested_slot") == "ward"
     assert "85" in first.text
     assert second.text != first.text  # the second bad answer gets the explanation
+
+
+@pytest.mark.parametrize("not_known", ["pata nahi", "मालूम नही", "वार्ड पता नहीं है", "I don't know"])
+def test_a_citizen_who_does_not_know_the_ward_goes_on_to_the_summary(assistant, not_known):
+    sender = new_sender()
+    reply = assistant.say(sender, "garbage not collected for a week near Rajwada")
+    for _ in range(6):
+        asked = assistant.slot(sender, "requested_slot")
+        if asked in ("ward", "confirm"):
+            break
+        reply = assistant.say(sender, "Rajwada" if asked == "address" else reply.buttons[0]["payload"])
+    assert assistant.slot(sender, "requested_slot") == "ward"
+
+    assistant.say(sender, not_known)
+
+    assert assistant.slot(sender, "requested_slot") == "confirm"
+    assert assistant.slot(sender, "ward") == UNKNOWN_WARD
 
 
 def test_correction_at_the_summary_changes_the_ward(assistant):
