@@ -144,6 +144,7 @@ def file_pending(store: PendingStore, client: Open311Client, rasa_url: str, toke
             log.warning("could not tell the citizen about %s yet: %s", row.tracking_number, type(error).__name__)
             continue
         store.update(row.id, state="told", citizen_told_at=_now())
+        log.info("told the citizen of %s", row.tracking_number)
     return filed_count
 
 

@@ -92,8 +92,11 @@ def test_action_server_killed_after_the_complaint_was_filed_still_tells_the_citi
 
     filed = stack.filed_in_database(citizen.phone)
     assert len(filed) == 1
-    # The pending worker finishes a filing left `filing` past PENDING_FILING_GRACE_SECONDS and tells the citizen.
-    assert wait_for(lambda: any(filed[0] in said for said in stack.bot_texts(citizen.phone)), seconds=90)
+    # The pending worker finishes a filing left `filing` past PENDING_FILING_GRACE_SECONDS (15 s here) and tells
+    # the citizen; on a loaded 2-core machine the restarts before it take most of the wait.
+    told = wait_for(lambda: any(filed[0] in said for said in stack.bot_texts(citizen.phone)), seconds=180)
+    kept = [row for row in stack.pending_rows() if row["sender_id"] == citizen.phone]
+    assert told, f"not told {filed[0]}; kept: {kept}; worker: {(stack.logs / 'pending.log').read_text()[-2000:]}"
 
 
 def test_311_service_stalled_while_filing_then_back_files_the_kept_complaint_once_and_tells_the_citizen(stack):
