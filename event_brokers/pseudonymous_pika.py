@@ -4,6 +4,8 @@ On WhatsApp the conversation id is the citizen's phone number, and analytics con
 nor the WhatsApp profile name. Each event is published with `sender_id` replaced by a keyed hash (the
 same citizen keeps the same pseudonym, which cannot be reversed without the key), every profile name
 removed, and phone-like digit runs masked in every string of the event (text, parse data, slot values).
+Complaint tracking numbers ("IMC-261204-00042", "imc 261204 42") are kept: analytics counts complaints by them,
+and a run of digits inside one is never a phone number (its six-digit day cannot start a mobile number).
 
     event_broker:
       type: event_brokers.pseudonymous_pika.PseudonymousPikaEventBroker
@@ -21,6 +23,8 @@ from typing import Any, Dict, Optional, Text
 import rasa.shared.core.events  # noqa: F401  (PikaEventBroker reaches it as an attribute without importing it)
 from rasa.core.brokers.pika import PikaEventBroker
 
+from city import tracking_numbers
+
 PHONE_LIKE = re.compile(r"(?<!\d)\+?\d[\d\s-]{7,13}\d(?!\d)")
 
 
@@ -37,9 +41,20 @@ def pseudonymised(event: Dict[Text, Any], key: str) -> Dict[Text, Any]:
     return cleaned
 
 
+def masked_text(text: str) -> str:
+    """`text` with its phone-like digit runs replaced by "[number]", its tracking numbers left as written."""
+    kept = [(mention.start, mention.end) for mention in tracking_numbers.find_all(text)]
+
+    def mask_unless_tracking(match: re.Match[str]) -> str:
+        inside = any(start <= match.start() and match.end() <= end for start, end in kept)
+        return match.group(0) if inside else "[number]"
+
+    return PHONE_LIKE.sub(mask_unless_tracking, text)
+
+
 def _masked(value: Any) -> Any:
     if isinstance(value, str):
-        return PHONE_LIKE.sub("[number]", value)
+        return masked_text(value)
     if isinstance(value, list):
         return [_masked(item) for item in value]
     if isinstance(value, dict):

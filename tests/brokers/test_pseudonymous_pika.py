@@ -6,7 +6,7 @@ import secrets
 import aio_pika
 import pytest
 
-from event_brokers.pseudonymous_pika import PseudonymousPikaEventBroker, pseudonym
+from event_brokers.pseudonymous_pika import PseudonymousPikaEventBroker, masked_text, pseudonym
 
 KEY = "k" * 32
 
@@ -29,7 +29,9 @@ async def consume_all(queue: str, expected: int, timeout: float = 20.0) -> list:
 
 def test_published_events_carry_a_pseudonym_not_the_phone_number():
     queue = "test_analytics_" + secrets.token_hex(4)
-    event = {"event": "user", "sender_id": "919812345678", "text": "mera number 98123 45678 hai, ward 12",
+    event = {"event": "user", "sender_id": "919812345678",
+             "text": "mera number 98123 45678 hai, ward 12, complaint IMC-261204-00042",
+             "parse_data": {"entities": [{"entity": "tracking_number", "value": "IMC-261204-00042"}]},
              "metadata": {"whatsapp": {"type": "text", "profile_name": "Ravi Sharma"}, "location": {"latitude": 22.7}}}
 
     async def publish_and_consume() -> list:
@@ -46,7 +48,20 @@ def test_published_events_carry_a_pseudonym_not_the_phone_number():
     assert published["sender_id"] == pseudonym("919812345678", KEY) != "919812345678"
     assert "98123" not in json.dumps(published) and "Ravi" not in json.dumps(published)
     assert "ward 12" in published["text"] and published["metadata"]["location"] == {"latitude": 22.7}
+    assert "IMC-261204-00042" in published["text"]  # analytics still counts complaints
+    assert published["parse_data"]["entities"][0]["value"] == "IMC-261204-00042"
     assert event["sender_id"] == "919812345678"  # the tracker's own copy is untouched
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("status of imc 261204 42 pls, call me on 9826012345",
+     "status of imc 261204 42 pls, call me on [number]"),
+    ("261204-00042 ka kya hua? mera mobile +91 98260 12345", "261204-00042 ka kya hua? mera mobile [number]"),
+    ("शिकायत आईएमसी-२६१२०४-४२, फ़ोन 9826012345", "शिकायत आईएमसी-२६१२०४-४२, फ़ोन [number]"),
+    ("my number is 982601 23456", "my number is [number]"),
+])
+def test_phone_numbers_are_masked_and_tracking_numbers_kept(text, expected):
+    assert masked_text(text) == expected
 
 
 def test_the_broker_refuses_to_start_without_a_key():
