@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.filing import resolution_time, responsible
+from actions.filing import resolution_time, responsible, turn_key
 from actions.language import language_of
 from actions.open311_client import Citizen, Forbidden, NotFound, RequestRejected, ServiceUnavailable, shared_client
 from city import statuses, tracking_numbers
@@ -104,7 +104,8 @@ class CitizenChange(Action, ABC):
             return []
         try:
             changed = await asyncio.to_thread(shared_client().citizen_action, number, self.action,
-                                              Citizen.from_sender(tracker.sender_id), **self.fields(tracker))
+                                              Citizen.from_sender(tracker.sender_id),
+                                              turn_key(tracker, f"{self.action} {number}"), **self.fields(tracker))
         except NotFound:
             dispatcher.utter_message(response="utter_complaint_not_found", complaint_id=number)
             return [SlotSet("complaint_id", None)]

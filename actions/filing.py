@@ -44,6 +44,14 @@ def idempotency_key(tracker: Tracker) -> str:
     return hashlib.sha256(f"{tracker.sender_id}|{run}".encode()).hexdigest()
 
 
+def turn_key(tracker: Tracker, purpose: str) -> str:
+    """One key per citizen message and purpose ("cancel IMC-…"): the same message retried, redelivered or
+    replayed after a crash acts once; a new message from the citizen acts anew."""
+    message = tracker.latest_message.get("message_id") or next(
+        (str(event.get("timestamp")) for event in reversed(tracker.events) if event.get("event") == "user"), "")
+    return hashlib.sha256(f"{tracker.sender_id}|{message}|{purpose}".encode()).hexdigest()
+
+
 def complaint_fields(tracker: Tracker) -> Dict[str, Any]:
     """The Open311 create parameters for the complaint the form collected."""
     ward = tracker.get_slot("ward")
@@ -126,7 +134,7 @@ class FileComplaint(Action):
     async def _join(self, dispatcher: CollectingDispatcher, tracker: Tracker, existing: str) -> List[EventType]:
         try:
             await asyncio.to_thread(shared_client().citizen_action, existing, "supporters",
-                                    Citizen.from_sender(tracker.sender_id))
+                                    Citizen.from_sender(tracker.sender_id), turn_key(tracker, f"supporters {existing}"))
         except (ServiceUnavailable, RequestRejected):
             dispatcher.utter_message(response="utter_service_error")
             return reset_form()

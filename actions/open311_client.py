@@ -144,11 +144,12 @@ class Open311Client:
         body["api_key"] = self.settings.api_key
         return self._call("POST", "/requests.json", data=body, headers={"Idempotency-Key": idempotency_key})[0]
 
-    def citizen_action(self, tracking_number: str, action: str, citizen: Citizen, **fields: object) -> JsonObject:
-        """cancel, reopen, rating or supporters, on the citizen's behalf."""
+    def citizen_action(self, tracking_number: str, action: str, citizen: Citizen, idempotency_key: str,
+                       **fields: object) -> JsonObject:
+        """cancel, reopen, rating or supporters, on the citizen's behalf; the key makes a retry act once."""
         body = {"api_key": self.settings.api_key, **citizen.as_parameters(), **fields}
         path = f"/requests/{quote(tracking_number)}/{action}.json"
-        return self._call("POST", path, data=body)[0]
+        return self._call("POST", path, data=body, headers={"Idempotency-Key": idempotency_key})[0]
 
     def officer_update(self, tracking_number: str, status: str, note: str, officer_phone: str, update_id: str,
                        media_url: Optional[str] = None) -> JsonObject:

@@ -101,6 +101,8 @@ _API_KEY_HEADER = {"name": "X-Api-Key", "in": "header", "required": False, "sche
 _IDEMPOTENCY_HEADER = {"name": "Idempotency-Key", "in": "header", "required": False,
                        "schema": {"type": "string", "minLength": 8, "maxLength": 255},
                        "description": "a UUID; a retry with the same key replays the first response"}
+# Writes that honour an Idempotency-Key (an update carries its own update_id instead).
+_IDEMPOTENT_KINDS = {"create", "citizen", "rating"}
 
 
 def form_body(kind: str) -> dict:
@@ -108,7 +110,7 @@ def form_body(kind: str) -> dict:
     schema = {"type": "object", "properties": _FIELDS[kind], "required": _REQUIRED_FIELDS.get(kind, [])}
     if kind in _PATTERN_FIELDS:
         schema["patternProperties"] = _PATTERN_FIELDS[kind]
-    headers = [_IDEMPOTENCY_HEADER, _API_KEY_HEADER] if kind == "create" else [_API_KEY_HEADER]
+    headers = [_IDEMPOTENCY_HEADER, _API_KEY_HEADER] if kind in _IDEMPOTENT_KINDS else [_API_KEY_HEADER]
     return {
         "parameters": headers,
         "requestBody": {

@@ -48,11 +48,7 @@ async def create_request(request: Request, context: ServiceContext = Depends(ser
     parameters = await read_body_parameters(request)
     client_key = require_api_key(context, request, parameters)
     check_jurisdiction(context, parameters)
-    key_header = request.headers.get("idempotency-key")
-    try:
-        key = idempotency.parse_key(key_header) if key_header is not None else None
-    except idempotency.InvalidIdempotencyKey as error:
-        raise bad_request(str(error)) from None
+    key = _idempotency_key(request)
     new = parse_new_complaint(parameters, context.city)
     client = idempotency.client_id_for(client_key)
     request_fingerprint = idempotency.fingerprint(parameters.pairs)
@@ -201,13 +197,24 @@ CitizenAct = Callable[[Session, Complaint, complaints.CitizenIdentity, Parameter
 """What a citizen's action does to their complaint, inside the transaction; the fields it adds to the answer."""
 
 
-async def _citizen_action(request: Request, context: ServiceContext, service_request_id: str, act: CitizenAct) -> list:
+async def _citizen_action(request: Request, context: ServiceContext, service_request_id: str,
+                          act: CitizenAct) -> JSONResponse:
+    """Run a citizen's change once: with an Idempotency-Key, a retried call (a timeout, a redelivered message)
+    gets the first call's answer instead of acting again or being refused as already done."""
     parameters = await read_body_parameters(request)
-    require_api_key(context, request, parameters)
+    client_key = require_api_key(context, request, parameters)
     citizen = _citizen(parameters)
+    key = _idempotency_key(request)
+    client = idempotency.client_id_for(client_key)
+    # The path is part of the fingerprint: one key reused for another complaint or another change is refused.
+    request_fingerprint = idempotency.fingerprint([*parameters.pairs, ("path", request.url.path)])
 
-    def work() -> list:
+    def work() -> JSONResponse:
         with transaction(context.session_factory) as session:
+            if key is not None:
+                replay = _replay(idempotency.lookup(session, client, key), request_fingerprint)
+                if replay is not None:
+                    return replay
             complaint = _existing(session, service_request_id, lock=True)
             try:
                 outcome = act(session, complaint, citizen, parameters)
@@ -215,17 +222,37 @@ async def _citizen_action(request: Request, context: ServiceContext, service_req
                 raise forbidden(str(error)) from None
             except TransitionRefused as error:
                 raise bad_request(str(error)) from None
-            entry = complaint_entry(complaint, context.city, complaint.language)
-            return [entry | outcome]
+            body = [complaint_entry(complaint, context.city, complaint.language) | outcome]
+            if key is not None:
+                idempotency.remember(session, client, key, request_fingerprint, 200, body, utc_now())
+        return JSONResponse(status_code=200, content=body)
 
-    return await run_in_threadpool(work)
+    try:
+        return await run_in_threadpool(work)
+    except IntegrityError:
+        if key is None:
+            raise
+        # A concurrent call with the same key committed first: answer with its response.
+        with transaction(context.session_factory) as session:
+            replay = _replay(idempotency.lookup(session, client, key), request_fingerprint)
+        if replay is None:
+            raise
+        return replay
+
+
+def _idempotency_key(request: Request) -> Optional[str]:
+    header = request.headers.get("idempotency-key")
+    try:
+        return idempotency.parse_key(header) if header is not None else None
+    except idempotency.InvalidIdempotencyKey as error:
+        raise bad_request(str(error)) from None
 
 
 @router.post("/requests/{service_request_id}/cancel.json", summary="A citizen cancels their own complaint",
              openapi_extra=form_body("citizen"))
 async def cancel_request(
     service_request_id: str, request: Request, context: ServiceContext = Depends(service_context)
-) -> list:
+) -> JSONResponse:
     def act(session: Session, complaint: Complaint, citizen: complaints.CitizenIdentity,
             parameters: Parameters) -> Dict[str, object]:
         reason = clean_text("reason", parameters.get("reason"), 1000)
@@ -238,7 +265,7 @@ async def cancel_request(
              openapi_extra=form_body("citizen"))
 async def reopen_request(
     service_request_id: str, request: Request, context: ServiceContext = Depends(service_context)
-) -> list:
+) -> JSONResponse:
     def act(session: Session, complaint: Complaint, citizen: complaints.CitizenIdentity,
             parameters: Parameters) -> Dict[str, object]:
         reason = clean_text("reason", parameters.get("reason"), 1000)
@@ -251,7 +278,7 @@ async def reopen_request(
              openapi_extra=form_body("rating"))
 async def rate_request(
     service_request_id: str, request: Request, context: ServiceContext = Depends(service_context)
-) -> list:
+) -> JSONResponse:
     def act(session: Session, complaint: Complaint, citizen: complaints.CitizenIdentity,
             parameters: Parameters) -> Dict[str, object]:
         rating = to_int("rating", parameters.get("rating"), 1, 5)
@@ -267,7 +294,7 @@ async def rate_request(
              openapi_extra=form_body("citizen"))
 async def support_request(
     service_request_id: str, request: Request, context: ServiceContext = Depends(service_context)
-) -> list:
+) -> JSONResponse:
     def act(session: Session, complaint: Complaint, citizen: complaints.CitizenIdentity,
             parameters: Parameters) -> Dict[str, object]:
         added = complaints.support(session, complaint, citizen, utc_now())

@@ -13,9 +13,11 @@ def updates_of(service, tracking: str) -> list:
     return response.json()
 
 
-def citizen_post(service, tracking: str, action: str, phone: str, **fields) -> requests.Response:
+def citizen_post(service, tracking: str, action: str, phone: str, key: str | None = None,
+                 **fields) -> requests.Response:
     body = {"api_key": service.api_key, "phone": phone, **fields}
-    return requests.post(service.url(f"/requests/{tracking}/{action}.json"), data=body, timeout=30)
+    headers = {"Idempotency-Key": key} if key else {}
+    return requests.post(service.url(f"/requests/{tracking}/{action}.json"), data=body, headers=headers, timeout=30)
 
 
 def test_every_status_change_writes_one_audit_row_with_old_and_new(service):
@@ -103,6 +105,41 @@ def test_citizen_cancels_only_their_own_complaint(service):
     assert cancelled.json()[0]["detailed_status"] == "cancelled"
     assert "9222200001" not in cancelled.text
     assert updates_of(service, tracking)[-1]["actor"].startswith("citizen:")
+
+
+@pytest.mark.parametrize("action, fields, before", [
+    ("cancel", {"reason": "ho gaya"}, None),
+    ("reopen", {"reason": "phir se kachra"}, "resolved"),
+    ("rating", {"rating": "4"}, "resolved"),
+])
+def test_a_citizen_change_retried_with_its_key_acts_once_and_answers_the_same(service, action, fields, before):
+    tracking, key = service.filed(phone="9555500001"), f"turn-{uuid.uuid4()}"
+    if before:
+        service.staff_update(tracking, before)
+    rows_before = len(updates_of(service, tracking))
+
+    first = citizen_post(service, tracking, action, "9555500001", key=key, **fields)
+    retried = citizen_post(service, tracking, action, "9555500001", key=key, **fields)
+
+    assert first.status_code == retried.status_code == 200, (first.text, retried.text)
+    assert retried.json() == first.json()
+    assert retried.headers.get("Idempotent-Replayed") == "true"
+    assert len(updates_of(service, tracking)) == rows_before + 1
+
+
+def test_a_change_key_reused_for_another_complaint_is_422_and_acts_on_nothing(service):
+    first, second, key = service.filed(phone="9555500002"), service.filed(phone="9555500002"), f"turn-{uuid.uuid4()}"
+    assert citizen_post(service, first, "cancel", "9555500002", key=key).status_code == 200
+
+    assert_open311_error(citizen_post(service, second, "cancel", "9555500002", key=key), 422)
+    assert service.get(f"/requests/{second}.json").json()[0]["detailed_status"] == "submitted"
+
+
+def test_a_cancel_retried_without_a_key_is_refused_as_already_done(service):
+    tracking = service.filed(phone="9555500003")
+    assert citizen_post(service, tracking, "cancel", "9555500003").status_code == 200
+
+    assert_open311_error(citizen_post(service, tracking, "cancel", "9555500003"), 400)
 
 
 def test_citizen_reopens_a_resolved_complaint_and_then_rates_it(service):
