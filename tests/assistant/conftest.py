@@ -13,6 +13,7 @@ from typing import Iterator, List, Optional
 
 import pytest
 import requests
+import yaml
 
 from tests.assistant.fake_graph_api import FakeGraphApi
 from tests.assistant.whatsapp_payloads import WebhookClient
@@ -141,10 +142,12 @@ def running_assistant(model: Path, logs: Path, environment: dict, rasa_port: int
         RASA_API_TOKEN=token, RASA_TELEMETRY_ENABLED="false", PYTHONPATH=str(PROJECT_ROOT),
         OPEN311_ATTEMPTS="2",
     )
+    # The project's embedded endpoints (the SQLite tracker store among them), on this run's port and files.
+    defaults = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text())
+    defaults["action_endpoint"]["url"] = f"http://127.0.0.1:{actions_port}/webhook"
+    defaults["tracker_store"]["db"] = str(logs / "rasa_tracker.sqlite3")
     endpoints = logs / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n  enable_selective_domain: true\n'
-    )
+    endpoints.write_text(yaml.safe_dump(defaults))
     servers = {
         "service": ServerProcess("service311", [sys.executable, "-m", "complaint_service", "serve"], environment,
                                  f"http://127.0.0.1:{service_port}/discovery.json", logs, 60),
