@@ -28,7 +28,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests.processes import ServerProcess, free_port  # noqa: E402
+from tests.processes import ServerProcess, embedded_endpoints, free_port  # noqa: E402
 
 RASA = str(Path(sys.executable).parent / "rasa")
 FILING_TURNS = ["garbage heap not cleared near Palasia for 3 days", "near the water tank", "ward 33", "yes"]
@@ -120,10 +120,9 @@ def main() -> int:
                        SERVICE311_DATABASE_URL=f"sqlite:///{work / 'service.sqlite3'}",
                        SERVICE311_PORT=str(service_port), OPEN311_URL=f"http://127.0.0.1:{service_port}",
                        ACTIONS_DATABASE_URL=f"sqlite:///{work / 'pending.sqlite3'}",
-                       RASA_TELEMETRY_ENABLED="false", PYTHONPATH=str(ROOT))
-    (work / "endpoints.yml").write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n  enable_selective_domain: true\n'
-    )
+                       RASA_TELEMETRY_ENABLED="false", PYTHONPATH=str(ROOT),
+                       ACTION_SERVER_TOKEN=secrets.token_hex(16))
+    embedded_endpoints(work / "endpoints.yml", actions_port, work / "rasa_tracker.sqlite3")
 
     bare = work / "bare"
     bare.mkdir()

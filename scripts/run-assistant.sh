@@ -20,7 +20,7 @@ wait_for() {  # url, name
 port=${SERVICE311_PORT:-8311}
 "$python" -m complaint_service serve > var/log/service311.log 2>&1 & pids+=($!)
 "$python" -m complaint_service worker > var/log/worker311.log 2>&1 & pids+=($!)
-# rasa-sdk binds 0.0.0.0 unless SANIC_HOST says otherwise; the action server has no authentication.
+# rasa-sdk binds 0.0.0.0 unless SANIC_HOST says otherwise; only Rasa's bearer token gets in (ACTION_SERVER_TOKEN).
 SANIC_HOST=127.0.0.1 "$bin/rasa" run actions --port 5055 --actions actions > var/log/actions.log 2>&1 & pids+=($!)
 "$python" -m actions.pending_complaints > var/log/pending.log 2>&1 & pids+=($!)
 wait_for "http://127.0.0.1:$port/discovery.json" service311

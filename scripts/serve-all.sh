@@ -9,7 +9,7 @@ trap stop INT TERM EXIT
 
 "$python" -m complaint_service serve & pids+=($!)
 "$python" -m complaint_service worker & pids+=($!)
-# rasa-sdk binds 0.0.0.0 unless SANIC_HOST says otherwise; the action server has no authentication.
+# rasa-sdk binds 0.0.0.0 unless SANIC_HOST says otherwise; only Rasa's bearer token gets in (ACTION_SERVER_TOKEN).
 SANIC_HOST=127.0.0.1 "$bin/rasa" run actions --port 5055 --actions actions & pids+=($!)
 "$python" -m actions.pending_complaints & pids+=($!)
 "$bin/rasa" run --model models/current.tar.gz --endpoints endpoints.yml --credentials credentials.yml \

@@ -17,8 +17,8 @@
 # docs/deployment.md and tests/production/ start them, so every command line lives here only.
 # Settings come from the environment; the defaults below are the local servers of the development
 # machines (PostgreSQL with trust authentication, Redis, RabbitMQ's loopback-only guest account). Keys and
-# tokens have no default: OPEN311_API_KEY, SERVICE311_STAFF_KEY, RASA_API_TOKEN and ANALYTICS_PSEUDONYM_KEY
-# must be set.
+# tokens have no default: OPEN311_API_KEY, SERVICE311_STAFF_KEY, RASA_API_TOKEN, ANALYTICS_PSEUDONYM_KEY and
+# ACTION_SERVER_TOKEN must be set.
 set -euo pipefail
 python=${1:-.venv/bin/python}
 component=${2:-all}
@@ -30,6 +30,7 @@ bin=$(dirname "$python")
 : "${SERVICE311_STAFF_KEY:?must be set (make setup writes one into var/secrets.env)}"
 : "${RASA_API_TOKEN:?must be set (make setup writes one into var/secrets.env)}"
 : "${ANALYTICS_PSEUDONYM_KEY:?must be set (scripts/make-local-secrets.sh var/secrets.env adds a local one)}"
+: "${ACTION_SERVER_TOKEN:?must be set (scripts/make-local-secrets.sh var/secrets.env adds a local one)}"
 
 # Addresses: every server on loopback unless told otherwise; a TLS proxy in front publishes the webhook.
 export RASA_INTERFACE=${RASA_INTERFACE:-127.0.0.1} RASA_PORT=${RASA_PORT:-5005}

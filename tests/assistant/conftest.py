@@ -13,11 +13,10 @@ from typing import Iterator, List, Optional
 
 import pytest
 import requests
-import yaml
 
 from tests.assistant.fake_graph_api import FakeGraphApi
 from tests.assistant.whatsapp_payloads import WebhookClient
-from tests.processes import PROJECT_ROOT, ServerProcess, free_port
+from tests.processes import PROJECT_ROOT, ServerProcess, embedded_endpoints, free_port
 
 MODEL = PROJECT_ROOT / "models" / "current.tar.gz"
 RASA = str(Path(sys.executable).parent / "rasa")
@@ -140,14 +139,9 @@ def running_assistant(model: Path, logs: Path, environment: dict, rasa_port: int
         SERVICE311_HOST="127.0.0.1", OPEN311_URL=f"http://127.0.0.1:{service_port}",
         ACTIONS_DATABASE_URL=f"sqlite:///{logs / 'pending.sqlite3'}", RASA_URL=f"http://127.0.0.1:{rasa_port}",
         RASA_API_TOKEN=token, RASA_TELEMETRY_ENABLED="false", PYTHONPATH=str(PROJECT_ROOT),
-        OPEN311_ATTEMPTS="2",
+        OPEN311_ATTEMPTS="2", ACTION_SERVER_TOKEN="actions-" + secrets.token_hex(16),
     )
-    # The project's embedded endpoints (the SQLite tracker store among them), on this run's port and files.
-    defaults = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text())
-    defaults["action_endpoint"]["url"] = f"http://127.0.0.1:{actions_port}/webhook"
-    defaults["tracker_store"]["db"] = str(logs / "rasa_tracker.sqlite3")
-    endpoints = logs / "endpoints.yml"
-    endpoints.write_text(yaml.safe_dump(defaults))
+    endpoints = embedded_endpoints(logs / "endpoints.yml", actions_port, logs / "rasa_tracker.sqlite3")
     servers = {
         "service": ServerProcess("service311", [sys.executable, "-m", "complaint_service", "serve"], environment,
                                  f"http://127.0.0.1:{service_port}/discovery.json", logs, 60),

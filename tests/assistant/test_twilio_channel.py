@@ -24,7 +24,7 @@ from sanic.request import RequestParameters
 
 from channels.twilio_whatsapp import TwilioWhatsAppInput, text_pieces
 from tests.assistant.twilio_fake_api import FakeTwilioApi
-from tests.processes import PROJECT_ROOT, ServerProcess, free_port
+from tests.processes import PROJECT_ROOT, ServerProcess, embedded_endpoints, free_port
 
 MODEL = PROJECT_ROOT / "models" / "current.tar.gz"
 RASA = str(Path(sys.executable).parent / "rasa")
@@ -137,10 +137,9 @@ def bot(tmp_path_factory) -> Iterator[TwilioBot]:
         TWILIO_ACCOUNT_SID=account_sid, TWILIO_AUTH_TOKEN=auth_token, TWILIO_WHATSAPP_NUMBER=OUR_NUMBER,
         TWILIO_WEBHOOK_URL=PUBLIC_WEBHOOK_URL, TWILIO_API_BASE=twilio.base_url, TWILIO_RETRY_BASE_SECONDS="0.05",
         WHATSAPP_STORE_URL=f"sqlite:///{logs / 'whatsapp.sqlite3'}",
+        ACTION_SERVER_TOKEN="actions-" + secrets.token_hex(16),
     )
-    endpoints = logs / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
-                         '  enable_selective_domain: true\n')
+    endpoints = embedded_endpoints(logs / "endpoints.yml", actions_port, logs / "rasa_tracker.sqlite3")
     credentials = logs / "credentials.yml"
     credentials.write_text("rest:\nchannels.twilio_whatsapp.TwilioWhatsAppInput:\n")
     servers = [

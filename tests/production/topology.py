@@ -312,6 +312,7 @@ def production_environment(resources: Resources, rasa_workers: int = 2, action_w
     environment.update(
         OPEN311_API_KEY="client-" + secrets.token_hex(16), SERVICE311_STAFF_KEY="staff-" + secrets.token_hex(16),
         RASA_API_TOKEN=secrets.token_hex(20), ANALYTICS_PSEUDONYM_KEY=secrets.token_hex(20),
+        ACTION_SERVER_TOKEN=secrets.token_hex(20),
         RASA_INTERFACE="127.0.0.1", RASA_PORT=str(rasa_port), ACTIONS_HOST="127.0.0.1", ACTIONS_PORT=str(actions_port),
         SERVICE311_HOST="127.0.0.1", SERVICE311_PORT=str(service_port),
         ACTION_ENDPOINT_URL=f"http://127.0.0.1:{actions_port}/webhook", OPEN311_URL=f"http://127.0.0.1:{service_port}",
