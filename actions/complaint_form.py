@@ -120,7 +120,11 @@ class ValidateComplaintForm(ExplainingFormValidation):
 
     async def validate_complaint_group(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                        domain: DomainDict) -> Dict[Text, Any]:
-        services = await services_for(tracker)
+        try:
+            services = await services_for(tracker)
+        except Open311Error:
+            dispatcher.utter_message(response="utter_service_error")
+            return {"complaint_group": None}
         if value not in catalogue.groups(services):
             return {"complaint_group": None}
         guessed = catalogue.guess_service(tracker.get_slot("description") or "", catalogue.in_group(services, value))
@@ -128,7 +132,11 @@ class ValidateComplaintForm(ExplainingFormValidation):
 
     async def validate_service_code(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> Dict[Text, Any]:
-        services = await services_for(tracker)
+        try:
+            services = await services_for(tracker)
+        except Open311Error:
+            dispatcher.utter_message(response="utter_service_error")
+            return {"service_code": None}
         service = catalogue.by_code(services, value)
         if service is None:
             return {"service_code": None}
@@ -219,7 +227,11 @@ class AskComplaintGroup(Action):
         return "action_ask_complaint_group"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        groups = catalogue.groups(await services_for(tracker))
+        try:
+            groups = catalogue.groups(await services_for(tracker))
+        except Open311Error:  # the catalogue was never read and the service is down: say so, keep the form
+            dispatcher.utter_message(response="utter_service_error")
+            return []
         buttons = [{"title": name, "payload": f'/inform{{"complaint_group":"{key}"}}'} for key, name in groups.items()]
         dispatcher.utter_message(response="utter_ask_service_code", buttons=buttons)
         return []
@@ -232,7 +244,11 @@ class AskServiceCode(Action):
         return "action_ask_service_code"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        services = catalogue.in_group(await services_for(tracker), tracker.get_slot("complaint_group"))
+        try:
+            services = catalogue.in_group(await services_for(tracker), tracker.get_slot("complaint_group"))
+        except Open311Error:
+            dispatcher.utter_message(response="utter_service_error")
+            return []
         buttons = [
             {"title": s["service_name"], "payload": f'/inform{{"service_code":"{s["service_code"]}"}}'}
             for s in services

@@ -4,7 +4,7 @@ from tests.assistant.conftest import tracking_number_in
 
 
 def test_rasa_restarted_in_the_middle_of_a_complaint_continues_the_form(assistant):
-    sender = "919877700001"
+    sender = "919877700101"
     first_message = "naali ka pani sadak pe beh raha hai 3 din se, Khajrana"
     reply = assistant.say(sender, first_message)
     for _ in range(6):
