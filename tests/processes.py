@@ -23,7 +23,8 @@ def embedded_endpoints(target: Path, actions_port: int, tracker_database: Path) 
     """
     endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text())
     endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{actions_port}/webhook"
-    endpoints["tracker_store"]["db"] = str(tracker_database)
+    if "tracker_store" in endpoints:
+        endpoints["tracker_store"]["db"] = str(tracker_database)
     target.write_text(yaml.safe_dump(endpoints))
     return target
 
