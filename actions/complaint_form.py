@@ -40,6 +40,16 @@ async def services_for(tracker: Tracker) -> List[JsonObject]:
     return await asyncio.to_thread(shared_client().services, language_of(tracker))
 
 
+async def services_or_apology(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[JsonObject]]:
+    """The catalogue, or None after telling the citizen the system has a problem (the service is down and no
+    catalogue was read before; a stale one is used when there is one)."""
+    try:
+        return await services_for(tracker)
+    except Open311Error:
+        dispatcher.utter_message(response="utter_service_error")
+        return None
+
+
 def _entity(tracker: Tracker, name: str) -> Optional[str]:
     values = [
         entity.get("value") for entity in tracker.latest_message.get("entities") or [] if entity.get("entity") == name
@@ -120,22 +130,16 @@ class ValidateComplaintForm(ExplainingFormValidation):
 
     async def validate_complaint_group(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                        domain: DomainDict) -> Dict[Text, Any]:
-        try:
-            services = await services_for(tracker)
-        except Open311Error:
-            dispatcher.utter_message(response="utter_service_error")
-            return {"complaint_group": None}
-        if value not in catalogue.groups(services):
+        services = await services_or_apology(dispatcher, tracker)
+        if services is None or value not in catalogue.groups(services):
             return {"complaint_group": None}
         guessed = catalogue.guess_service(tracker.get_slot("description") or "", catalogue.in_group(services, value))
         return {"complaint_group": value, **self._service_slots(services, guessed)}
 
     async def validate_service_code(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> Dict[Text, Any]:
-        try:
-            services = await services_for(tracker)
-        except Open311Error:
-            dispatcher.utter_message(response="utter_service_error")
+        services = await services_or_apology(dispatcher, tracker)
+        if services is None:
             return {"service_code": None}
         service = catalogue.by_code(services, value)
         if service is None:
@@ -227,11 +231,10 @@ class AskComplaintGroup(Action):
         return "action_ask_complaint_group"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        try:
-            groups = catalogue.groups(await services_for(tracker))
-        except Open311Error:  # the catalogue was never read and the service is down: say so, keep the form
-            dispatcher.utter_message(response="utter_service_error")
+        services = await services_or_apology(dispatcher, tracker)
+        if services is None:
             return []
+        groups = catalogue.groups(services)
         buttons = [{"title": name, "payload": f'/inform{{"complaint_group":"{key}"}}'} for key, name in groups.items()]
         dispatcher.utter_message(response="utter_ask_service_code", buttons=buttons)
         return []
@@ -244,11 +247,10 @@ class AskServiceCode(Action):
         return "action_ask_service_code"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        try:
-            services = catalogue.in_group(await services_for(tracker), tracker.get_slot("complaint_group"))
-        except Open311Error:
-            dispatcher.utter_message(response="utter_service_error")
+        catalogue_now = await services_or_apology(dispatcher, tracker)
+        if catalogue_now is None:
             return []
+        services = catalogue.in_group(catalogue_now, tracker.get_slot("complaint_group"))
         buttons = [
             {"title": s["service_name"], "payload": f'/inform{{"service_code":"{s["service_code"]}"}}'}
             for s in services

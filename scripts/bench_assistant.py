@@ -122,7 +122,7 @@ def main() -> int:
                        ACTIONS_DATABASE_URL=f"sqlite:///{work / 'pending.sqlite3'}",
                        RASA_TELEMETRY_ENABLED="false", PYTHONPATH=str(ROOT),
                        ACTION_SERVER_TOKEN=secrets.token_hex(16))
-    embedded_endpoints(work / "endpoints.yml", actions_port, work / "rasa_tracker.sqlite3")
+    embedded_endpoints(work / "endpoints.yml", actions_port)
 
     bare = work / "bare"
     bare.mkdir()

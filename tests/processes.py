@@ -15,16 +15,14 @@ import yaml
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def embedded_endpoints(target: Path, actions_port: int, tracker_database: Path) -> Path:
-    """The project's endpoints.yml (the embedded default) with this run's action port and tracker database.
+def embedded_endpoints(target: Path, actions_port: int) -> Path:
+    """The project's endpoints.yml (the embedded default) with this run's action port.
 
     The action endpoint keeps its `Authorization: Bearer ${ACTION_SERVER_TOKEN}` header, so the environment the
     servers run in must set ACTION_SERVER_TOKEN.
     """
     endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text())
     endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{actions_port}/webhook"
-    if "tracker_store" in endpoints:
-        endpoints["tracker_store"]["db"] = str(tracker_database)
     target.write_text(yaml.safe_dump(endpoints))
     return target
 

@@ -53,22 +53,29 @@ async def create_request(request: Request, context: ServiceContext = Depends(ser
     client = idempotency.client_id_for(client_key)
     request_fingerprint = idempotency.fingerprint(parameters.pairs)
 
-    return await run_in_threadpool(_file_once, context, new, client, key, request_fingerprint)
+    def file(session: Session) -> object:
+        return created_entry(complaints.file_complaint(session, context.city, new, utc_now()))
+
+    return await run_in_threadpool(_once, context, client, key, request_fingerprint, file)
 
 
-def _file_once(context: ServiceContext, new: complaints.NewComplaint, client: str, key: Optional[str],
-               request_fingerprint: str) -> JSONResponse:
+Write = Callable[[Session], object]
+"""A write inside the request's transaction; returns the JSON body of the answer."""
+
+
+def _once(context: ServiceContext, client: str, key: Optional[str], request_fingerprint: str,
+          write: Write) -> JSONResponse:
+    """`write` in one transaction, once per Idempotency-Key: a retry with the key replays the first answer
+    (`Idempotent-Replayed`), the key with other parameters is a 422; without a key the write simply runs."""
     try:
         with transaction(context.session_factory) as session:
             if key is not None:
                 replay = _replay(idempotency.lookup(session, client, key), request_fingerprint)
                 if replay is not None:
                     return replay
-            now = utc_now()
-            complaint = complaints.file_complaint(session, context.city, new, now)
-            body = created_entry(complaint)
+            body = write(session)
             if key is not None:
-                idempotency.remember(session, client, key, request_fingerprint, 200, body, now)
+                idempotency.remember(session, client, key, request_fingerprint, 200, body, utc_now())
     except IntegrityError:
         if key is None:
             raise
@@ -199,45 +206,27 @@ CitizenAct = Callable[[Session, Complaint, complaints.CitizenIdentity, Parameter
 
 async def _citizen_action(request: Request, context: ServiceContext, service_request_id: str,
                           act: CitizenAct) -> JSONResponse:
-    """Run a citizen's change once: with an Idempotency-Key, a retried call (a timeout, a redelivered message)
-    gets the first call's answer instead of acting again or being refused as already done."""
+    """A citizen's change, once per Idempotency-Key: a retried call (a timeout, a redelivered message) gets the
+    first call's answer instead of acting again or being refused as already done."""
     parameters = await read_body_parameters(request)
     client_key = require_api_key(context, request, parameters)
     citizen = _citizen(parameters)
     key = _idempotency_key(request)
-    client = idempotency.client_id_for(client_key)
     # The path is part of the fingerprint: one key reused for another complaint or another change is refused.
     request_fingerprint = idempotency.fingerprint([*parameters.pairs, ("path", request.url.path)])
 
-    def work() -> JSONResponse:
-        with transaction(context.session_factory) as session:
-            if key is not None:
-                replay = _replay(idempotency.lookup(session, client, key), request_fingerprint)
-                if replay is not None:
-                    return replay
-            complaint = _existing(session, service_request_id, lock=True)
-            try:
-                outcome = act(session, complaint, citizen, parameters)
-            except complaints.NotYours as error:
-                raise forbidden(str(error)) from None
-            except TransitionRefused as error:
-                raise bad_request(str(error)) from None
-            body = [complaint_entry(complaint, context.city, complaint.language) | outcome]
-            if key is not None:
-                idempotency.remember(session, client, key, request_fingerprint, 200, body, utc_now())
-        return JSONResponse(status_code=200, content=body)
+    def change(session: Session) -> object:
+        complaint = _existing(session, service_request_id, lock=True)
+        try:
+            outcome = act(session, complaint, citizen, parameters)
+        except complaints.NotYours as error:
+            raise forbidden(str(error)) from None
+        except TransitionRefused as error:
+            raise bad_request(str(error)) from None
+        return [complaint_entry(complaint, context.city, complaint.language) | outcome]
 
-    try:
-        return await run_in_threadpool(work)
-    except IntegrityError:
-        if key is None:
-            raise
-        # A concurrent call with the same key committed first: answer with its response.
-        with transaction(context.session_factory) as session:
-            replay = _replay(idempotency.lookup(session, client, key), request_fingerprint)
-        if replay is None:
-            raise
-        return replay
+    return await run_in_threadpool(_once, context, idempotency.client_id_for(client_key), key, request_fingerprint,
+                                   change)
 
 
 def _idempotency_key(request: Request) -> Optional[str]:

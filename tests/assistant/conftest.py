@@ -141,7 +141,7 @@ def running_assistant(model: Path, logs: Path, environment: dict, rasa_port: int
         RASA_API_TOKEN=token, RASA_TELEMETRY_ENABLED="false", PYTHONPATH=str(PROJECT_ROOT),
         OPEN311_ATTEMPTS="2", ACTION_SERVER_TOKEN="actions-" + secrets.token_hex(16),
     )
-    endpoints = embedded_endpoints(logs / "endpoints.yml", actions_port, logs / "rasa_tracker.sqlite3")
+    endpoints = embedded_endpoints(logs / "endpoints.yml", actions_port)
     servers = {
         "service": ServerProcess("service311", [sys.executable, "-m", "complaint_service", "serve"], environment,
                                  f"http://127.0.0.1:{service_port}/discovery.json", logs, 60),

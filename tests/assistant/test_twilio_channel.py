@@ -139,7 +139,7 @@ def bot(tmp_path_factory) -> Iterator[TwilioBot]:
         WHATSAPP_STORE_URL=f"sqlite:///{logs / 'whatsapp.sqlite3'}",
         ACTION_SERVER_TOKEN="actions-" + secrets.token_hex(16),
     )
-    endpoints = embedded_endpoints(logs / "endpoints.yml", actions_port, logs / "rasa_tracker.sqlite3")
+    endpoints = embedded_endpoints(logs / "endpoints.yml", actions_port)
     credentials = logs / "credentials.yml"
     credentials.write_text("rest:\nchannels.twilio_whatsapp.TwilioWhatsAppInput:\n")
     servers = [
