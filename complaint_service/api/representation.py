@@ -111,6 +111,8 @@ def update_entry(entry: AuditEntry) -> dict:
         "service_request_id": entry.complaint.tracking_number,
         "status": open311_status(entry.new_status),
         "detailed_status": entry.new_status,
+        # mySociety's field for the back end's own status, which FixMyStreet can map to its response templates.
+        "external_status_code": entry.new_status,
         "old_status": entry.old_status,
         "event": entry.event,
         "updated_datetime": to_w3c(entry.created_at),

@@ -1,14 +1,15 @@
 """Creating, searching and reading complaints, and the actions a citizen takes on their own."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable, Dict, Optional
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
+from starlette.responses import Response
 
 from complaint_service import complaints, idempotency, search
 from complaint_service.api.complaint_input import parse_new_complaint
@@ -19,6 +20,7 @@ from complaint_service.api.context import (
     service_context,
 )
 from complaint_service.api.errors import Open311Error, bad_request, forbidden, not_found
+from complaint_service.api.open311_formats import SERVICE_REQUESTS, in_both_formats, open311_answer
 from complaint_service.api.openapi_forms import form_body, query_string
 from complaint_service.api.parameters import (
     Parameters,
@@ -43,8 +45,8 @@ from complaint_service.tracking_number import normalise
 router = APIRouter(tags=["requests"])
 
 
-@router.post("/requests.json", summary="File a complaint", openapi_extra=form_body("create"))
-async def create_request(request: Request, context: ServiceContext = Depends(service_context)) -> JSONResponse:
+@in_both_formats(router.post, "/requests", summary="File a complaint", openapi_extra=form_body("create"))
+async def create_request(request: Request, context: ServiceContext = Depends(service_context)) -> Response:
     parameters = await read_body_parameters(request)
     client_key = require_api_key(context, request, parameters)
     check_jurisdiction(context, parameters)
@@ -56,15 +58,29 @@ async def create_request(request: Request, context: ServiceContext = Depends(ser
     def file(session: Session) -> object:
         return created_entry(complaints.file_complaint(session, context.city, new, utc_now()))
 
-    return await run_in_threadpool(_once, context, client, key, request_fingerprint, file)
+    answer = await run_in_threadpool(_once, context, client, key, request_fingerprint, file)
+    return answer.written(request)
 
 
 Write = Callable[[Session], object]
-"""A write inside the request's transaction; returns the JSON body of the answer."""
+"""A write inside the request's transaction; returns the body of the answer."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a write answered: kept once per Idempotency-Key, written in the format of the path replayed."""
+
+    status_code: int
+    body: object
+    replayed: bool = False
+
+    def written(self, request: Request) -> Response:
+        headers = {"Idempotent-Replayed": "true"} if self.replayed else None
+        return open311_answer(request, self.body, SERVICE_REQUESTS, self.status_code, headers)
 
 
 def _once(context: ServiceContext, client: str, key: Optional[str], request_fingerprint: str,
-          write: Write) -> JSONResponse:
+          write: Write) -> Answer:
     """`write` in one transaction, once per Idempotency-Key: a retry with the key replays the first answer
     (`Idempotent-Replayed`), the key with other parameters is a 422; without a key the write simply runs."""
     try:
@@ -85,19 +101,19 @@ def _once(context: ServiceContext, client: str, key: Optional[str], request_fing
         if replay is None:
             raise
         return replay
-    return JSONResponse(status_code=200, content=body)
+    return Answer(200, body)
 
 
-def _replay(stored: Optional[idempotency.StoredResponse], request_fingerprint: str) -> Optional[JSONResponse]:
+def _replay(stored: Optional[idempotency.StoredResponse], request_fingerprint: str) -> Optional[Answer]:
     if stored is None:
         return None
     if stored.fingerprint != request_fingerprint:
         raise Open311Error(422, "Idempotency-Key was already used with a different request")
-    return JSONResponse(status_code=stored.status_code, content=stored.body, headers={"Idempotent-Replayed": "true"})
+    return Answer(stored.status_code, stored.body, replayed=True)
 
 
-@router.get("/requests.json", summary="Search complaints", openapi_extra=query_string("search"))
-def search_requests(request: Request, context: ServiceContext = Depends(service_context)) -> list:
+@in_both_formats(router.get, "/requests", summary="Search complaints", openapi_extra=query_string("search"))
+def search_requests(request: Request, context: ServiceContext = Depends(service_context)) -> Response:
     parameters = query_parameters(request)
     check_jurisdiction(context, parameters)
     wanted = _search_from(parameters, context)
@@ -110,7 +126,8 @@ def search_requests(request: Request, context: ServiceContext = Depends(service_
             found = search.run(session, wanted, utc_now())
         except search.SearchRefused as error:
             raise bad_request(str(error)) from None
-        return [complaint_entry(complaint, context.city, language, with_notes) for complaint in found]
+        entries = [complaint_entry(complaint, context.city, language, with_notes) for complaint in found]
+    return open311_answer(request, entries, SERVICE_REQUESTS)
 
 
 def _has_client_key(context: ServiceContext, request: Request) -> bool:
@@ -167,18 +184,21 @@ def _geo_filter(parameters: Parameters, wanted: search.ComplaintSearch) -> None:
     wanted.near = search.Circle(lat, long, radius)
 
 
-@router.get("/requests/{service_request_id}.json", summary="One complaint", openapi_extra=query_string("one"))
-def get_request(service_request_id: str, request: Request, context: ServiceContext = Depends(service_context)) -> list:
+@in_both_formats(router.get, "/requests/{service_request_id}", summary="One complaint",
+                 openapi_extra=query_string("one"))
+def get_request(service_request_id: str, request: Request,
+                context: ServiceContext = Depends(service_context)) -> Response:
     parameters = query_parameters(request)
     check_jurisdiction(context, parameters)
     language = to_choice("lang", parameters.get("lang"), LANGUAGES) or "en"
     with transaction(context.session_factory) as session:
         complaint = _existing(session, service_request_id)
         with_notes = (parameters.get("extensions") or "").lower() == "true"
-        return [complaint_entry(complaint, context.city, language, with_notes)]
+        entry = complaint_entry(complaint, context.city, language, with_notes)
+    return open311_answer(request, [entry], SERVICE_REQUESTS)
 
 
-@router.get("/tokens/{token}.json", summary="Token look-up (this service is realtime and issues none)")
+@in_both_formats(router.get, "/tokens/{token}", summary="Token look-up (this service is realtime and issues none)")
 def get_token(token: str) -> list:
     raise not_found(f"unknown token '{token[:64]}': this service answers POST /requests with an id at once")
 
@@ -205,7 +225,7 @@ CitizenAct = Callable[[Session, Complaint, complaints.CitizenIdentity, Parameter
 
 
 async def _citizen_action(request: Request, context: ServiceContext, service_request_id: str,
-                          act: CitizenAct) -> JSONResponse:
+                          act: CitizenAct) -> Response:
     """A citizen's change, once per Idempotency-Key: a retried call (a timeout, a redelivered message) gets the
     first call's answer instead of acting again or being refused as already done."""
     parameters = await read_body_parameters(request)
@@ -225,8 +245,9 @@ async def _citizen_action(request: Request, context: ServiceContext, service_req
             raise bad_request(str(error)) from None
         return [complaint_entry(complaint, context.city, complaint.language) | outcome]
 
-    return await run_in_threadpool(_once, context, idempotency.client_id_for(client_key), key, request_fingerprint,
-                                   change)
+    answer = await run_in_threadpool(_once, context, idempotency.client_id_for(client_key), key,
+                                     request_fingerprint, change)
+    return answer.written(request)
 
 
 def _idempotency_key(request: Request) -> Optional[str]:
@@ -237,11 +258,11 @@ def _idempotency_key(request: Request) -> Optional[str]:
         raise bad_request(str(error)) from None
 
 
-@router.post("/requests/{service_request_id}/cancel.json", summary="A citizen cancels their own complaint",
-             openapi_extra=form_body("citizen"))
+@in_both_formats(router.post, "/requests/{service_request_id}/cancel",
+                 summary="A citizen cancels their own complaint", openapi_extra=form_body("citizen"))
 async def cancel_request(
     service_request_id: str, request: Request, context: ServiceContext = Depends(service_context)
-) -> JSONResponse:
+) -> Response:
     def act(session: Session, complaint: Complaint, citizen: complaints.CitizenIdentity,
             parameters: Parameters) -> Dict[str, object]:
         reason = clean_text("reason", parameters.get("reason"), 1000)
@@ -250,11 +271,11 @@ async def cancel_request(
     return await _citizen_action(request, context, service_request_id, act)
 
 
-@router.post("/requests/{service_request_id}/reopen.json", summary="A citizen reopens their resolved complaint",
-             openapi_extra=form_body("citizen"))
+@in_both_formats(router.post, "/requests/{service_request_id}/reopen",
+                 summary="A citizen reopens their resolved complaint", openapi_extra=form_body("citizen"))
 async def reopen_request(
     service_request_id: str, request: Request, context: ServiceContext = Depends(service_context)
-) -> JSONResponse:
+) -> Response:
     def act(session: Session, complaint: Complaint, citizen: complaints.CitizenIdentity,
             parameters: Parameters) -> Dict[str, object]:
         reason = clean_text("reason", parameters.get("reason"), 1000)
@@ -263,11 +284,11 @@ async def reopen_request(
     return await _citizen_action(request, context, service_request_id, act)
 
 
-@router.post("/requests/{service_request_id}/rating.json", summary="A citizen rates their resolved complaint",
-             openapi_extra=form_body("rating"))
+@in_both_formats(router.post, "/requests/{service_request_id}/rating",
+                 summary="A citizen rates their resolved complaint", openapi_extra=form_body("rating"))
 async def rate_request(
     service_request_id: str, request: Request, context: ServiceContext = Depends(service_context)
-) -> JSONResponse:
+) -> Response:
     def act(session: Session, complaint: Complaint, citizen: complaints.CitizenIdentity,
             parameters: Parameters) -> Dict[str, object]:
         rating = to_int("rating", parameters.get("rating"), 1, 5)
@@ -279,11 +300,11 @@ async def rate_request(
     return await _citizen_action(request, context, service_request_id, act)
 
 
-@router.post("/requests/{service_request_id}/supporters.json", summary="A citizen adds their name (+1)",
-             openapi_extra=form_body("citizen"))
+@in_both_formats(router.post, "/requests/{service_request_id}/supporters",
+                 summary="A citizen adds their name (+1)", openapi_extra=form_body("citizen"))
 async def support_request(
     service_request_id: str, request: Request, context: ServiceContext = Depends(service_context)
-) -> JSONResponse:
+) -> Response:
     def act(session: Session, complaint: Complaint, citizen: complaints.CitizenIdentity,
             parameters: Parameters) -> Dict[str, object]:
         added = complaints.support(session, complaint, citizen, utc_now())

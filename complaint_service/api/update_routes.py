@@ -10,10 +10,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
+from starlette.responses import Response
 
 from complaint_service import complaints, idempotency, officers
 from complaint_service.api.context import ServiceContext, require_staff_key, service_context
 from complaint_service.api.errors import Open311Error, bad_request, not_found
+from complaint_service.api.open311_formats import SERVICE_REQUEST_UPDATES, in_both_formats, open311_answer
 from complaint_service.api.openapi_forms import form_body, query_string
 from complaint_service.api.parameters import (
     Parameters,
@@ -36,9 +38,9 @@ from complaint_service.tracking_number import normalise
 router = APIRouter(tags=["updates"])
 
 
-@router.get("/servicerequestupdates.json", summary="Audit trail feed (status changes and notes)",
-            openapi_extra=query_string("updates"))
-def list_updates(request: Request, context: ServiceContext = Depends(service_context)) -> list:
+@in_both_formats(router.get, "/servicerequestupdates", summary="Audit trail feed (status changes and notes)",
+                 openapi_extra=query_string("updates"))
+def list_updates(request: Request, context: ServiceContext = Depends(service_context)) -> Response:
     parameters = query_parameters(request)
     now = utc_now()
     start = to_datetime("start_date", parameters.get("start_date")) or now - MAX_SPAN
@@ -59,16 +61,18 @@ def list_updates(request: Request, context: ServiceContext = Depends(service_con
             Complaint.tracking_number == (normalise(tracking) or without_control_characters(tracking)))
     with transaction(context.session_factory) as session:
         rows = session.execute(query.offset((page - 1) * page_size).limit(page_size)).scalars()
-        return [update_entry(row) for row in rows]
+        entries = [update_entry(row) for row in rows]
+    return open311_answer(request, entries, SERVICE_REQUEST_UPDATES)
 
 
-@router.post("/servicerequestupdates.json", summary="Staff change a complaint's status (repeat-safe update_id)",
-             openapi_extra=form_body("update"))
-async def post_update(request: Request, context: ServiceContext = Depends(service_context)) -> list:
+@in_both_formats(router.post, "/servicerequestupdates",
+                 summary="Staff change a complaint's status (repeat-safe update_id)", openapi_extra=form_body("update"))
+async def post_update(request: Request, context: ServiceContext = Depends(service_context)) -> Response:
     parameters = await read_body_parameters(request)
     require_staff_key(context, request, parameters)
     update = _staff_update(parameters)
-    return await run_in_threadpool(_apply_once, context, update)
+    applied = await run_in_threadpool(_apply_once, context, update)
+    return open311_answer(request, applied, SERVICE_REQUEST_UPDATES)
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,7 @@ def test_empty_optional_parameter_behaves_as_absent(service):
 
 
 def test_unknown_path_and_unsupported_format_are_404_errors(service):
-    assert_open311_error(service.get("/services.xml"), 404)
+    assert_open311_error(service.get("/services.csv"), 404)
     assert_open311_error(service.get("/nothing-here"), 404)
 
 
