@@ -204,3 +204,14 @@ def test_an_unknown_jurisdiction_is_a_404_xml_error(service):
     answer = elsewhere.get_service_list()
 
     assert answer.status_code == 404 and "bhopal.example" in answer.errors()[0]["description"]
+
+
+def test_markup_in_a_citizens_words_is_text_in_the_xml(service, fixmystreet):
+    words = 'kachra <b>bahut</b> & "gandagi" ]]> <![CDATA[x]]> <?php ?> नाली'
+    tracking = service.filed(description=words)
+
+    answer = fixmystreet.get_service_requests([tracking])
+
+    assert answer.status_code == 200
+    assert answer.root.findtext("request/description") == words
+    assert answer.root.find("request/description/b") is None
