@@ -16,13 +16,15 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def embedded_endpoints(target: Path, actions_port: int) -> Path:
-    """The project's endpoints.yml (the embedded default) with this run's action port.
+    """The project's endpoints.yml (the embedded default) with this run's action port, and its conversations in
+    a SQLite file next to `target` instead of the project's var/.
 
     The action endpoint keeps its `Authorization: Bearer ${ACTION_SERVER_TOKEN}` header, so the environment the
     servers run in must set ACTION_SERVER_TOKEN.
     """
     endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text())
     endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{actions_port}/webhook"
+    endpoints["tracker_store"]["db"] = str(target.parent / "rasa_tracker.sqlite3")
     target.write_text(yaml.safe_dump(endpoints))
     return target
 

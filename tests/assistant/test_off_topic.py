@@ -96,6 +96,12 @@ def _the_classifiers_were_unsure(assistant, sender: str, language: str) -> dict:
                "parse_data": {"text": UNSURE_MESSAGE[language], "intent": ranking[0], "intent_ranking": ranking,
                               "entities": []}}]
     url = f"{assistant.rasa_url}/conversations/{sender}"
+    # Rasa stamps posted events when it reads them, and only then starts a new conversation's session, whose
+    # events are stamped later; a store that orders by time (the SQL tracker store) would put the message
+    # before the session start and drop it. So the session starts first, with a listen of its own.
+    started = requests.post(f"{url}/tracker/events", params={"token": assistant.token},
+                            json=[{"event": "action", "name": "action_listen"}], timeout=30)
+    assert started.status_code == 200, started.text
     added = requests.post(f"{url}/tracker/events", params={"token": assistant.token}, json=events, timeout=30)
     assert added.status_code == 200, added.text
     executed = requests.post(f"{url}/execute", params={"token": assistant.token},
