@@ -1,0 +1,1 @@
+"""Tracker stores for Rasa's server (endpoints.yml, `tracker_store: type: …`)."""
