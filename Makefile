@@ -16,13 +16,15 @@ MODEL      := models/current.tar.gz
 MODEL_DEPS := config.yml domain.yml $(shell find data nlu_components city -name '*.yml' -o -name '*.py' 2>/dev/null)
 RASA       := $(VENV)/bin/rasa
 
-.PHONY: help setup lint catalogue train run serve-311 worker-311 serve test test-service test-assistant validate evaluate-nlu review-nlu fuzz-311 serve-production test-production bench-workers lock clean
+.PHONY: help setup lint catalogue train run serve-311 worker-311 migrate serve status test test-service test-assistant validate evaluate-nlu review-nlu fuzz-311 serve-production test-production bench-workers lock clean
 
 help:
 	@echo "make run         set up, train if needed, start the services and chat with the assistant"
 	@echo "make test        set up and run every test"
 	@echo "make serve-311   the 311 service alone, foreground"
 	@echo "make serve       every service, foreground"
+	@echo "make status      one line per service of make serve / make run (supervisord)"
+	@echo "make migrate     the 311 and actions databases to this release's schema"
 	@echo "make serve-production  the production topology (PostgreSQL, Redis, RabbitMQ; 2 workers each), foreground"
 	@echo "make fuzz-311    fuzz the 311 service from its OpenAPI document at length"
 	@echo "make catalogue   write what derives from city/catalogue.yml (domain intents, rules, menus)"
@@ -56,8 +58,17 @@ serve-311: setup
 worker-311: setup
 	$(WITH_ENV) $(PYTHON) -m complaint_service worker
 
+# The 311 and actions databases to this release's schema; a database made before migrations is stamped first.
+migrate: setup
+	$(PYTHON) -m complaint_service.schema migrate
+	$(PYTHON) -m actions.pending_schema migrate
+
 serve: setup $(MODEL)
 	$(WITH_ENV) scripts/serve-all.sh $(PYTHON)
+
+# The services of `make serve` or `make run`, from their supervisord (deploy/supervisord.embedded.conf).
+status: setup
+	scripts/status.sh $(PYTHON)
 
 # Ruff and mypy over the code (settings in pyproject.toml); `make test` runs it before anything else.
 lint: setup

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, declarative_base, sessionmaker
 
+from actions import pending_schema
 from actions.open311_client import ClientSettings, JsonObject, Open311Client, RequestRejected, ServiceUnavailable
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ class PendingStore:
         if url.startswith("sqlite:///"):
             Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
         self.engine: Engine = create_engine(url, future=True, pool_pre_ping=True)
-        Base.metadata.create_all(self.engine)
+        pending_schema.prepare_schema(self.engine)
         self.sessions = sessionmaker(self.engine, future=True, expire_on_commit=False)
 
     def keep(self, idempotency_key: str, sender_id: str, language: str, fields: Dict[str, object],

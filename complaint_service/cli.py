@@ -24,11 +24,13 @@ from sqlalchemy.orm import sessionmaker
 from complaint_service import complaints, escalation, idempotency, notifications, officers
 from complaint_service.city_data import load_city_data
 from complaint_service.clock import parse_w3c, to_w3c, utc_now
-from complaint_service.database import create_schema, make_engine, make_session_factory, transaction
+from complaint_service.database import make_engine, make_session_factory, transaction
 from complaint_service.lifecycle import TransitionRefused, open311_status, parse_status
 from complaint_service.models import Complaint, Notification, Officer
 from complaint_service.privacy import mask_phone
+from complaint_service.schema import prepare_schema
 from complaint_service.settings import ConfigurationError, Settings
+from schema_migrations.history import SchemaOutOfDate
 
 log = logging.getLogger("complaint_service")
 
@@ -41,7 +43,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     except ConfigurationError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    return arguments.command(settings, arguments)
+    try:
+        return arguments.command(settings, arguments)
+    except SchemaOutOfDate as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -98,7 +104,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _sessions(settings: Settings) -> sessionmaker:
     engine = make_engine(settings.database_url)
-    create_schema(engine)
+    prepare_schema(engine, settings.migrate_on_start)
     return make_session_factory(engine)
 
 

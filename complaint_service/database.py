@@ -10,8 +10,6 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from complaint_service.models import Base
-
 
 def make_engine(database_url: str) -> Engine:
     """An engine whose transactions serialise writers correctly on both back ends."""
@@ -47,10 +45,6 @@ def _sqlite_engine(database_url: str) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
-
-
-def create_schema(engine: Engine) -> None:
-    Base.metadata.create_all(engine)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker:

@@ -19,10 +19,11 @@ import yaml
 
 from complaint_service import officers
 from complaint_service.city_data import load_city_data
-from complaint_service.database import create_schema, make_engine, make_session_factory, transaction
+from complaint_service.database import make_engine, make_session_factory, transaction
 from complaint_service.lifecycle import STATUS_NOTES, Status
 from complaint_service.notifications import OutgoingNotification, UndeliverableNotification
 from complaint_service.privacy import mask_phone
+from complaint_service.schema import prepare_schema
 from complaint_service.settings import Settings
 from whatsapp_cloud import messages
 from whatsapp_cloud.graph_api import GraphApi, GraphApiError
@@ -49,7 +50,7 @@ class WhatsAppNotificationSender:
         self.city = load_city_data(self.settings.city_data_dir)
         self.texts: Dict[str, Any] = yaml.safe_load(TEXTS_PATH.read_text(encoding="utf-8"))
         engine = make_engine(self.settings.database_url)
-        create_schema(engine)
+        prepare_schema(engine, self.settings.migrate_on_start)
         self.sessions = make_session_factory(engine)
         self.store = WhatsAppStore(self.whatsapp.store_url)
 

@@ -1,4 +1,4 @@
-"""Create the production databases and their tables before any server starts.
+"""Create the production databases and bring their schemas to this release's before any server starts.
 
     .venv/bin/python scripts/prepare_databases.py
 
@@ -6,10 +6,12 @@ Reads the same environment as the servers: SERVICE311_DATABASE_URL (the 311 serv
 (complaints kept during an outage), WHATSAPP_STORE_URL (the WhatsApp channel's message store; optional)
 and RASA_DB_HOST / RASA_DB_PORT / RASA_DB_NAME / RASA_DB_USER /
 RASA_DB_PASSWORD (Rasa's tracker store). A PostgreSQL database that does not exist yet is created (the role
-needs CREATEDB for that; otherwise create it beforehand). Tables are created with SQLAlchemy's create_all,
-which adds missing tables and never changes existing ones: there are no schema migrations yet
-(docs/deployment.md). Doing it here, once, keeps several workers of one server from racing to create the
-same tables at start-up.
+needs CREATEDB for that; otherwise create it beforehand). The 311 service's and the actions' databases are
+migrated with their Alembic chains (complaint_service.schema, actions.pending_schema; a database made before
+migrations is recognised and stamped first); production's servers then only check that the schema is theirs
+(SERVICE311_MIGRATE_ON_START / ACTIONS_MIGRATE_ON_START=false) and refuse to start on an old one. Rasa's
+tracker store and the WhatsApp store still get create_all, which adds missing tables and never changes
+existing ones. Doing it here, once, keeps several workers of one server from racing at start-up.
 """
 from __future__ import annotations
 
@@ -59,15 +61,18 @@ def main() -> int:
     for url in (service_url, actions_url, tracker_url):
         ensure_database(url)
 
-    from complaint_service.database import create_schema, make_engine
+    from complaint_service import schema as service_schema
+    from complaint_service.database import make_engine
 
     service_engine = make_engine(str(service_url))
-    create_schema(service_engine)
+    service_schema.upgrade_to_latest(service_engine)
     service_engine.dispose()
 
-    from actions.pending_complaints import PendingStore
+    from actions import pending_schema
 
-    PendingStore(str(actions_url)).engine.dispose()
+    actions_engine = create_engine(actions_url, future=True)
+    pending_schema.upgrade_to_latest(actions_engine)
+    actions_engine.dispose()
 
     from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 
@@ -80,7 +85,7 @@ def main() -> int:
         from whatsapp_cloud.store import WhatsAppStore
 
         WhatsAppStore(whatsapp_url).engine.dispose()
-    log.info("tables ready in %s", ", ".join(str(url.database) for url in (service_url, actions_url, tracker_url)))
+    log.info("schemas ready in %s", ", ".join(str(url.database) for url in (service_url, actions_url, tracker_url)))
     return 0
 
 

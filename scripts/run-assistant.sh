@@ -1,30 +1,22 @@
 #!/usr/bin/env bash
-# `make run`: the 311 service, its worker, the action server and the pending-complaints worker in the
-# background, then a chat with the assistant in this terminal. Ctrl-C (or leaving the chat) stops all.
+# `make run`: the 311 service, its worker, the action server and the pending-complaints worker under supervisord
+# in the background (deploy/supervisord.embedded.conf; logs in var/log/), then a chat with the assistant in
+# this terminal. Leaving the chat (/stop or Ctrl-C) stops all.
 set -euo pipefail
-python=${1:-.venv/bin/python}
-bin=$(dirname "$python")
-mkdir -p var/log
-pids=()
-stop() { trap - INT TERM EXIT; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+# `rasa shell` below is the Rasa server of this run.
+export SUPERVISE_RASA_SERVER=false
+. "$(dirname "$0")/supervision.sh" "${1:-.venv/bin/python}"
+
+"$EMBEDDED_BIN/supervisord" -c "$SUPERVISOR_CONF"  # returns once it has daemonised, its socket open
+stop() { trap - INT TERM EXIT; supervisorctl_embedded shutdown > /dev/null || true; wait_until_stopped 60; }
 trap stop INT TERM EXIT
 
-wait_for() {  # url, name
-  for _ in $(seq 1 240); do
-    if "$python" -c "import sys,urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)" "$1" 2>/dev/null; then return 0; fi
-    sleep 0.5
-  done
-  echo "error: $2 did not start; see var/log/$2.log" >&2; exit 1
-}
-
-port=${SERVICE311_PORT:-8311}
-"$python" -m complaint_service serve > var/log/service311.log 2>&1 & pids+=($!)
-"$python" -m complaint_service worker > var/log/worker311.log 2>&1 & pids+=($!)
-# rasa-sdk binds 0.0.0.0 unless SANIC_HOST says otherwise; only Rasa's bearer token gets in (ACTION_SERVER_TOKEN).
-SANIC_HOST=127.0.0.1 "$bin/rasa" run actions --port 5055 --actions actions > var/log/actions.log 2>&1 & pids+=($!)
-"$python" -m actions.pending_complaints > var/log/pending.log 2>&1 & pids+=($!)
-wait_for "http://127.0.0.1:$port/discovery.json" service311
-wait_for "http://127.0.0.1:5055/health" actions
-echo "311 service: http://127.0.0.1:$port/docs   logs: var/log/"
+wait_until_answers service311 "http://127.0.0.1:$SERVICE311_PORT/discovery.json" 60
+wait_until_answers actions "http://127.0.0.1:$ACTIONS_PORT/health" 120
+supervisorctl_embedded status service311 worker311 actions pending || true
+echo
+echo "311 service: http://127.0.0.1:$SERVICE311_PORT/docs   logs: $EMBEDDED_VAR_DIR/log/   make status (another terminal)"
 echo "Chat below (English, हिंदी or Hinglish). Try: \"kachra gaadi 3 din se nahi aayi, Vijay Nagar\". /stop ends."
-"$bin/rasa" shell --model models/current.tar.gz --endpoints endpoints.yml --interface 127.0.0.1
+# Rasa's start-up log and its dependencies' warnings go to the log; the chat itself is on stdout.
+"$EMBEDDED_BIN/rasa" shell --model models/current.tar.gz --endpoints "$RASA_ENDPOINTS" --interface 127.0.0.1 \
+  2>> "$EMBEDDED_VAR_DIR/log/shell.log"

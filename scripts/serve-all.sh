@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
-# `make serve`: every service of the embedded default in the foreground, no chat. Ctrl-C stops all.
+# `make serve`: every service of the embedded default under supervisord, in the foreground, no chat. A service
+# that dies is started again (deploy/supervisord.embedded.conf); its output is in var/log/. Ctrl-C stops all.
 set -euo pipefail
-python=${1:-.venv/bin/python}
-bin=$(dirname "$python")
-pids=()
-stop() { trap - INT TERM EXIT; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+. "$(dirname "$0")/supervision.sh" "${1:-.venv/bin/python}"
+
+"$EMBEDDED_BIN/supervisord" -c "$SUPERVISOR_CONF" --nodaemon & supervisor=$!
+stop() { trap - INT TERM EXIT; kill -TERM "$supervisor" 2>/dev/null || true; wait "$supervisor" 2>/dev/null || true; }
 trap stop INT TERM EXIT
 
-"$python" -m complaint_service serve & pids+=($!)
-"$python" -m complaint_service worker & pids+=($!)
-# rasa-sdk binds 0.0.0.0 unless SANIC_HOST says otherwise; only Rasa's bearer token gets in (ACTION_SERVER_TOKEN).
-SANIC_HOST=127.0.0.1 "$bin/rasa" run actions --port 5055 --actions actions & pids+=($!)
-"$python" -m actions.pending_complaints & pids+=($!)
-"$bin/rasa" run --model models/current.tar.gz --endpoints endpoints.yml --credentials credentials.yml \
-  --enable-api --auth-token "$RASA_API_TOKEN" --interface 127.0.0.1 --port 5005 & pids+=($!)
-echo "311 service :${SERVICE311_PORT:-8311}, actions :5055, Rasa :5005 (REST: /webhooks/rest/webhook). Ctrl-C stops all."
-wait -n "${pids[@]}"
+wait_until_answers service311 "http://127.0.0.1:$SERVICE311_PORT/discovery.json" 60
+wait_until_answers actions "http://127.0.0.1:$ACTIONS_PORT/health" 120
+wait_until_answers rasa "http://127.0.0.1:$RASA_PORT/" 300
+supervisorctl_embedded status || true
+cat <<TEXT
+
+311 service   http://127.0.0.1:$SERVICE311_PORT/docs
+Rasa (REST)   http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook
+Try:  curl -s http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook -d '{"sender": "919800000001", "message": "kachra gaadi 3 din se nahi aayi, Vijay Nagar"}'
+make status shows these lines again; logs in $EMBEDDED_VAR_DIR/log/. Ctrl-C stops all.
+TEXT
+wait "$supervisor"

@@ -3,7 +3,8 @@
 #
 #   scripts/serve-production.sh [PYTHON] [all|prepare|service311|worker311|actions|rasa|pending]
 #
-#   prepare     creates the PostgreSQL databases and tables (scripts/prepare_databases.py), then exits
+#   prepare     creates the PostgreSQL databases and migrates the 311 and actions schemas to this release's
+#               (scripts/prepare_databases.py), then exits; the servers only check the schema and refuse an old one
 #   service311  the 311 service: uvicorn, SERVICE311_WORKERS processes on one port, PostgreSQL
 #   worker311   its notification and escalation worker
 #   actions     the action server: rasa-sdk, ACTION_SERVER_SANIC_WORKERS processes on one port
@@ -51,6 +52,9 @@ export WHATSAPP_STORE_URL=${WHATSAPP_STORE_URL:-postgresql+psycopg2://postgres@1
 export RASA_DB_HOST=${RASA_DB_HOST:-127.0.0.1} RASA_DB_PORT=${RASA_DB_PORT:-5432}
 export RASA_DB_NAME=${RASA_DB_NAME:-indore311_rasa} RASA_DB_USER=${RASA_DB_USER:-postgres}
 export RASA_DB_PASSWORD=${RASA_DB_PASSWORD:-}
+# Schemas: migrated by `prepare` alone; a server that finds an old schema stops with what to run instead of
+# migrating (several workers would migrate at once, and a schema change wants a backup before it).
+export SERVICE311_MIGRATE_ON_START=${SERVICE311_MIGRATE_ON_START:-false} ACTIONS_MIGRATE_ON_START=${ACTIONS_MIGRATE_ON_START:-false}
 export REDIS_HOST=${REDIS_HOST:-127.0.0.1} REDIS_PORT=${REDIS_PORT:-6379} REDIS_DB=${REDIS_DB:-1}
 export REDIS_PASSWORD=${REDIS_PASSWORD:-} REDIS_KEY_PREFIX=${REDIS_KEY_PREFIX:-indore311}
 export RABBITMQ_HOST=${RABBITMQ_HOST:-127.0.0.1} RABBITMQ_PORT=${RABBITMQ_PORT:-5672}

@@ -9,7 +9,8 @@ from complaint_service.api import catalogue_routes, report_routes, request_route
 from complaint_service.api.context import ServiceContext
 from complaint_service.api.errors import install_error_handlers
 from complaint_service.city_data import load_city_data
-from complaint_service.database import create_schema, make_engine, make_session_factory
+from complaint_service.database import make_engine, make_session_factory
+from complaint_service.schema import prepare_schema
 from complaint_service.settings import Settings
 
 
@@ -17,7 +18,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     settings = settings or Settings.from_environment()
     city = load_city_data(settings.city_data_dir)
     engine = make_engine(settings.database_url)
-    create_schema(engine)
+    prepare_schema(engine, settings.migrate_on_start)
     app = FastAPI(
         title="Indore 311 complaint service",
         description="Open311 GeoReport v2 (JSON) with routing, SLAs, an audit trail and idempotent creation.",
