@@ -21,7 +21,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     prepare_schema(engine, settings.migrate_on_start)
     app = FastAPI(
         title="Indore 311 complaint service",
-        description="Open311 GeoReport v2 (JSON) with routing, SLAs, an audit trail and idempotent creation.",
+        description="Open311 GeoReport v2 (XML and JSON) with routing, SLAs, an audit trail and idempotent creation.",
         version="1.0.0",
     )
     app.state.context = ServiceContext(settings, city, make_session_factory(engine))
