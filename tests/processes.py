@@ -24,7 +24,8 @@ def embedded_endpoints(target: Path, actions_port: int) -> Path:
     """
     endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text())
     endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{actions_port}/webhook"
-    endpoints["tracker_store"]["db"] = str(target.parent / "rasa_tracker.sqlite3")
+    if "tracker_store" in endpoints:
+        endpoints["tracker_store"]["db"] = str(target.parent / "rasa_tracker.sqlite3")
     target.write_text(yaml.safe_dump(endpoints))
     return target
 
