@@ -49,11 +49,8 @@ def check_is_latest(engine: Engine) -> None:
 
 
 def prepare_schema(engine: Engine) -> None:
-    """At a store's start: migrate (the embedded default) or refuse an old schema (production)."""
-    if migrate_on_start():
-        upgrade_to_latest(engine)
-    else:
-        check_is_latest(engine)
+    """At a store's start: migrate, or refuse an old schema (SchemaHistory.prepare)."""
+    HISTORY.prepare(engine, migrate_on_start())
 
 
 def main(argv: Optional[List[str]] = None) -> int:

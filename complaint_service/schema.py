@@ -39,12 +39,8 @@ def check_is_latest(engine: Engine) -> None:
 
 
 def prepare_schema(engine: Engine, migrate_on_start: bool) -> None:
-    """At a process's start: migrate (the embedded default) or refuse an old schema (production, which migrates as a
-    step of its own before any server starts, so that several workers never migrate at once)."""
-    if migrate_on_start:
-        upgrade_to_latest(engine)
-    else:
-        check_is_latest(engine)
+    """At a process's start: migrate, or refuse an old schema (SchemaHistory.prepare)."""
+    HISTORY.prepare(engine, migrate_on_start)
 
 
 def main(argv: Optional[List[str]] = None) -> int:

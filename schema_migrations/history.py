@@ -70,6 +70,14 @@ class SchemaHistory:
             command.upgrade(self._config(connection), "head")
             _check_foreign_keys(connection)
 
+    def prepare(self, engine: Engine, migrate_on_start: bool) -> None:
+        """At a process's start: migrate (the embedded default) or refuse an old schema (production, which
+        migrates as a step of its own before any server starts, so that several workers never migrate at once)."""
+        if migrate_on_start:
+            self.upgrade_to_latest(engine)
+        else:
+            self.check_is_latest(engine)
+
     def command_line(self, engine: Engine, argv: Sequence[str], prog: str) -> int:
         """`migrate` (what `make migrate` runs), or any alembic command on this database: current, history,
         downgrade -1, revision --autogenerate --rev-id 0002 -m "…"."""

@@ -1,1 +1,0 @@
-"""Tracker stores for Rasa's server (endpoints.yml, `tracker_store: type: …`)."""
